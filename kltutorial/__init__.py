@@ -1,0 +1,28 @@
+"""kltutorial: the Kullback-Leibler divergence, hands-on, in PyTorch.
+
+Distributions on a grid, a numerically stable divergence, five losses that fit a
+Gaussian to a target, and the fit itself. Everything public is importable from here.
+"""
+
+from kltutorial.distributions import Gaussian, Mixture
+from kltutorial.divergence import gaussian_kl, grid_kl, kl_divergence
+from kltutorial.fitting import FitResult, Trajectory, fit
+from kltutorial.losses import LOSSES, cosine, forward_kl, get_loss, l1, mse, reverse_kl
+
+__all__ = [
+    "LOSSES",
+    "FitResult",
+    "Gaussian",
+    "Mixture",
+    "Trajectory",
+    "cosine",
+    "fit",
+    "forward_kl",
+    "gaussian_kl",
+    "get_loss",
+    "grid_kl",
+    "kl_divergence",
+    "l1",
+    "mse",
+    "reverse_kl",
+]

@@ -1,0 +1,212 @@
+r"""The Kullback-Leibler divergence, computed so that it never returns NaN.
+
+For discrete distributions on the same outcomes,
+
+.. math::
+    D_{\mathrm{KL}}(P \,\|\, Q) = \sum_i P_i \log \frac{P_i}{Q_i} \quad\text{(nats)},
+
+with the conventions :math:`0 \log(0/q) = 0` (outcomes P never produces cost nothing) and
+:math:`p \log(p/0) = +\infty` (Q calls impossible what P produces).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from kltutorial.grid import log_normalise, trapezoid_weights
+from kltutorial.validation import (
+    as_float_tensor,
+    check_broadcast,
+    check_grid,
+    check_not_nan,
+    check_positive,
+    sum_tolerance,
+)
+
+
+def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
+    r"""The KL divergence :math:`D_{\mathrm{KL}}(P\,\|\,Q)` of discrete distributions, in nats.
+
+    The last dimension indexes the outcomes; leading dimensions are a batch and broadcast
+    between ``p`` and ``q``. Terms where :math:`P_i = 0` are exactly zero; a term where
+    :math:`P_i > 0` and :math:`Q_i = 0` makes the result ``+inf``. Gradients are finite
+    wherever the value is finite.
+
+    With ``log_probs=True`` the inputs are :math:`\log P` and :math:`\log Q` and the sum
+    :math:`\sum_i e^{\log P_i}(\log P_i - \log Q_i)` uses them as given: nothing is
+    exponentiated and logged again, so a :math:`Q_i` below the smallest float does not
+    turn into :math:`\log 0 = -\infty`.
+
+    Args:
+        p: Probabilities :math:`P` (or :math:`\log P`), summing to one along the last dim.
+        q: Probabilities :math:`Q` (or :math:`\log Q`), summing to one along the last dim.
+        log_probs: Whether ``p`` and ``q`` hold log-probabilities.
+
+    Returns:
+        The divergence, with the broadcast batch shape of ``p`` and ``q``.
+
+    Raises:
+        TypeError: If ``p`` or ``q`` is not a floating-point tensor.
+        ValueError: If either is empty or NaN, a probability is negative (or a
+            log-probability is ``+inf``), a distribution does not sum to one, or the shapes
+            do not broadcast.
+
+    Example:
+        >>> p = torch.tensor([0.5, 0.5])
+        >>> q = torch.tensor([0.9, 0.1])
+        >>> kl_divergence(p, q)
+        tensor(0.5108)
+    """
+    p = as_float_tensor(p, "p")
+    q = as_float_tensor(q, "q")
+    check_broadcast({"p": p.shape, "q": q.shape})
+    if p.shape[-1] != q.shape[-1]:
+        raise ValueError(
+            "p and q must have the same number of outcomes in the last dimension, "
+            f"got {p.shape[-1]} and {q.shape[-1]}"
+        )
+    for name, value in (("p", p), ("q", q)):
+        check_not_nan(value, name)
+        _check_distribution(value, name, log_probs)
+    log_p, log_q = (p, q) if log_probs else (p.log(), q.log())
+    return _kl_from_logs(log_p, log_q)
+
+
+def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
+    r"""The KL divergence of two densities known on a grid, as an integral in nats.
+
+    .. math::
+        D_{\mathrm{KL}}(P\,\|\,Q) = \int p(x) \log\frac{p(x)}{q(x)}\,dx
+        \approx \sum_i P_i \log \frac{P_i}{w_i\, q(x_i)},
+        \qquad P_i = \frac{w_i\, p(x_i)}{\sum_j w_j\, p(x_j)}
+
+    * **Spacing.** The trapezoid weights :math:`w_i` (about :math:`\Delta x`) turn the
+      sum into an integral; without them a sum over grid points is not a divergence
+      and changes when the grid is refined.
+    * **Normalisation.** :math:`p` is normalised on the grid, so it may be given up to a
+      constant (the original experiment's sum of two densities integrates to 2).
+      :math:`q` is used as given: pass the log-density of a normalised distribution,
+      evaluated on the grid.
+    * **Truncated tails.** The integral runs only where :math:`p` lives, so only
+      :math:`p`'s mass outside :math:`[x_0, x_{n-1}]` is lost, and it must be negligible;
+      :math:`q` may have mass outside the grid (a wide Gaussian does) and that mass is
+      accounted for, because :math:`q` is normalised on the whole line.
+
+    Args:
+        log_p: Log-density of :math:`P` on ``x`` (any constant offset), last dimension.
+        log_q: Log-density of :math:`Q` on ``x``, normalised on the real line.
+        x: The 1-D increasing grid.
+
+    Returns:
+        The divergence, with the broadcast batch shape of ``log_p`` and ``log_q``.
+
+    Raises:
+        TypeError: If an argument is not a floating-point tensor.
+        ValueError: If ``x`` is not an increasing 1-D grid, the last dimensions do not match
+            ``x``, a log-density is NaN or ``+inf``, or ``log_p`` is ``-inf`` everywhere.
+    """
+    x = check_grid(x)
+    log_p = as_float_tensor(log_p, "log_p")
+    log_q = as_float_tensor(log_q, "log_q")
+    for name, value in (("log_p", log_p), ("log_q", log_q)):
+        check_not_nan(value, name)
+        if value.shape[-1] != x.shape[0]:
+            raise ValueError(
+                f"{name} must have one value per grid point ({x.shape[0]}) in its last "
+                f"dimension, got shape {tuple(value.shape)}"
+            )
+        if bool((value == math.inf).any()):
+            raise ValueError(f"{name} must not contain +inf")
+    check_broadcast({"log_p": log_p.shape, "log_q": log_q.shape})
+    if bool((log_p == -math.inf).all(dim=-1).any()):
+        raise ValueError("log_p must be finite somewhere on the grid (p is zero everywhere)")
+    log_big_p = log_normalise(log_p, x)
+    # Q_i = w_i q(x_i): the probability Q gives the grid cell around x_i. These need
+    # not sum to one (Q's tails may lie outside the grid); the sum runs where P_i > 0.
+    log_big_q = log_q + trapezoid_weights(x).log().to(log_q.dtype)
+    return _kl_from_logs(log_big_p, log_big_q)
+
+
+def gaussian_kl(
+    mu1: float | Tensor, sigma1: float | Tensor, mu2: float | Tensor, sigma2: float | Tensor
+) -> Tensor:
+    r"""Closed form of :math:`D_{\mathrm{KL}}(\mathcal N(\mu_1,\sigma_1^2)\,\|\,\mathcal N(\mu_2,\sigma_2^2))`.
+
+    .. math::
+        \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2}
+        - \frac12
+
+    Args:
+        mu1: Mean of :math:`P`.
+        sigma1: Standard deviation of :math:`P`, positive.
+        mu2: Mean of :math:`Q`.
+        sigma2: Standard deviation of :math:`Q`, positive.
+
+    Returns:
+        The divergence in nats, broadcast over the arguments.
+
+    Raises:
+        TypeError: If an argument is not a real number or a floating-point tensor.
+        ValueError: If a standard deviation is not finite and positive, a mean is NaN, or
+            the shapes do not broadcast.
+
+    Example:
+        >>> gaussian_kl(0.0, 1.0, 1.0, 2.0)
+        tensor(0.4431)
+    """
+    mu1_t = as_float_tensor(mu1, "mu1")
+    sigma1_t = as_float_tensor(sigma1, "sigma1")
+    mu2_t = as_float_tensor(mu2, "mu2")
+    sigma2_t = as_float_tensor(sigma2, "sigma2")
+    check_not_nan(mu1_t, "mu1")
+    check_not_nan(mu2_t, "mu2")
+    check_positive(sigma1_t, "sigma1")
+    check_positive(sigma2_t, "sigma2")
+    check_broadcast(
+        {"mu1": mu1_t.shape, "sigma1": sigma1_t.shape, "mu2": mu2_t.shape, "sigma2": sigma2_t.shape}
+    )
+    ratio = sigma1_t / sigma2_t
+    return -ratio.log() + 0.5 * (ratio**2 + ((mu1_t - mu2_t) / sigma2_t) ** 2) - 0.5
+
+
+def _kl_from_logs(log_p: Tensor, log_q: Tensor) -> Tensor:
+    """Sum of P (log P - log Q) over the last dim, with 0 log 0 = 0 and finite gradients.
+
+    The double ``torch.where`` keeps the discarded branch finite: a masked-out
+    ``inf * 0`` would still send NaN through the backward pass.
+    """
+    present = log_p > -math.inf  # P_i > 0
+    impossible = present & (log_q == -math.inf)  # P_i > 0 but Q_i = 0
+    safe_p = torch.where(present, log_p, torch.zeros_like(log_p))
+    safe_q = torch.where(log_q > -math.inf, log_q, torch.zeros_like(log_q))
+    terms = torch.where(present, safe_p.exp() * (safe_p - safe_q), torch.zeros_like(safe_p))
+    terms = torch.where(impossible, torch.full_like(terms, math.inf), terms)
+    return terms.sum(dim=-1)
+
+
+def _check_distribution(value: Tensor, name: str, log_probs: bool) -> None:
+    """Check non-negativity and the sum to one, in linear or log space."""
+    n = value.shape[-1]
+    if log_probs:
+        if bool((value == math.inf).any()):
+            raise ValueError(f"{name} holds log-probabilities, which must be <= 0, not +inf")
+        total = torch.logsumexp(value.detach(), dim=-1)
+        error = (total.exp() - 1).abs()
+    else:
+        if bool((value < 0).any()):
+            raise ValueError(f"{name} must be probabilities >= 0, got negative entries")
+        if bool(torch.isinf(value).any()):
+            raise ValueError(f"{name} must be finite probabilities")
+        error = (value.detach().sum(dim=-1) - 1).abs()
+    tolerance = sum_tolerance(value.dtype, n)
+    if bool((error > tolerance).any()):
+        worst = float(error.max())
+        kind = "log-probabilities whose exp" if log_probs else "probabilities that"
+        raise ValueError(
+            f"{name} must be {kind} sum to one along the last dimension; "
+            f"off by {worst:.3g} (tolerance {tolerance:.1g}). Normalise it, e.g. "
+            f"{name} / {name}.sum(-1, keepdim=True)"
+        )

@@ -1,0 +1,162 @@
+"""One look for every figure, saved so that builds are byte-identical.
+
+Figures are drawn for a light page: transparent background, dark grey text. The site
+shows them in its dark scheme through a CSS filter (invert and rotate the hue back), so
+one SVG file serves both schemes and the line colours keep their hue. Colours come from
+the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+#: One colour per loss (and for the target), the same on every page.
+COLORS: dict[str, str] = {
+    "target": "#555555",
+    "forward_kl": "#0072B2",
+    "reverse_kl": "#D55E00",
+    "mse": "#009E73",
+    "l1": "#CC79A7",
+    "cosine": "#E69F00",
+    "analytic": "#000000",
+}
+
+#: Readable names for the losses, for legends and titles.
+LABELS: dict[str, str] = {
+    "forward_kl": "forward KL, D(P‖Q)",
+    "reverse_kl": "reverse KL, D(Q‖P)",
+    "mse": "MSE",
+    "l1": "L1",
+    "cosine": "cosine",
+}
+
+STYLE: dict[str, Any] = {
+    "figure.facecolor": "none",
+    "axes.facecolor": "none",
+    "savefig.facecolor": "none",
+    "savefig.transparent": True,
+    "text.color": "#333333",
+    "axes.labelcolor": "#333333",
+    "axes.edgecolor": "#777777",
+    "xtick.color": "#555555",
+    "ytick.color": "#555555",
+    "axes.grid": True,
+    "grid.color": "#bbbbbb",
+    "grid.alpha": 0.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "font.size": 11,
+    "lines.linewidth": 2.0,
+    "svg.fonttype": "path",
+    # A fixed salt makes the ids in the SVG the same from build to build.
+    "svg.hashsalt": "kltutorial",
+}
+"""The rcParams every figure is drawn with."""
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Draw inside this context to get the site's look."""
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def new_figure(
+    ncols: int = 1, nrows: int = 1, width: float = 7.0, height: float = 3.6, **kwargs: Any
+) -> tuple[Figure, Any]:
+    """A figure in the site's style, with its axes (one ``Axes`` or an array of them).
+
+    Args:
+        ncols: Columns of subplots.
+        nrows: Rows of subplots.
+        width: Width in inches.
+        height: Height in inches.
+        **kwargs: Passed to ``matplotlib.pyplot.subplots``.
+
+    Returns:
+        The figure and its axes.
+    """
+    with style():
+        fig, axes = plt.subplots(
+            nrows, ncols, figsize=(width, height), layout="constrained", **kwargs
+        )
+    return fig, axes
+
+
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG, byte-identical for the same drawing, and close it."""
+    buffer = io.BytesIO()
+    with style():
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def save_svg(fig: Figure, path: str | Path) -> Path:
+    """Write the figure as a deterministic SVG file and close it.
+
+    Args:
+        fig: The figure.
+        path: Where to write it.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    path.write_bytes(svg_bytes(fig))
+    return path
+
+
+class FigureHTML:
+    """A figure as an ``<img>`` with alt text, for notebooks.
+
+    Jupyter shows its ``_repr_html_``; the site's build moves the embedded SVG into a
+    file of its own, so the page stays light.
+    """
+
+    def __init__(self, svg: bytes, alt: str) -> None:
+        self.svg = svg
+        self.alt = alt
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.svg).decode("ascii")
+        alt = html.escape(self.alt, quote=True)
+        return f'<img class="kl-figure" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+
+
+def show(fig: Figure, alt: str) -> FigureHTML:
+    """Display a figure in a notebook as an image with real alt text.
+
+    Args:
+        fig: The figure; it is closed.
+        alt: What the figure shows, for readers who cannot see it.
+
+    Returns:
+        An object that Jupyter displays as an ``<img>``; make it the cell's last value.
+
+    Raises:
+        ValueError: If ``alt`` is empty.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must describe the figure in words, got an empty string")
+    return FigureHTML(svg_bytes(fig), alt.strip())
+
+
+def label_axes(ax: Axes, xlabel: str, ylabel: str, title: str | None = None) -> None:
+    """Set the axis labels (and the title) in one call."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)

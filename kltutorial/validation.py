@@ -1,0 +1,93 @@
+"""Argument checks shared by the public functions.
+
+Every check raises with the argument's name and what was expected, so a reader who
+passes the wrong thing learns how to fix the call instead of chasing a NaN.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def as_float_tensor(value: object, name: str) -> Tensor:
+    """Return ``value`` as a floating-point tensor, or raise naming ``name``.
+
+    Python numbers and nested sequences of numbers are converted with the default dtype;
+    tensors keep their dtype, and integer or boolean tensors are rejected because a
+    probability or a density stored as an integer is almost always a mistake.
+    """
+    if isinstance(value, Tensor):
+        tensor = value
+    elif isinstance(value, bool):
+        raise TypeError(f"{name} must be a real number or a floating-point tensor, got a bool")
+    elif isinstance(value, (int, float)):
+        tensor = torch.tensor(float(value), dtype=torch.get_default_dtype())
+    elif isinstance(value, (list, tuple)):
+        try:
+            tensor = torch.tensor(value, dtype=torch.get_default_dtype())
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name} must be numbers or a floating-point tensor: {error}") from None
+    else:
+        raise TypeError(
+            f"{name} must be a real number or a floating-point torch.Tensor, "
+            f"got {type(value).__name__}"
+        )
+    if not tensor.is_floating_point():
+        raise TypeError(
+            f"{name} must be a floating-point tensor, got dtype {tensor.dtype}; "
+            f"convert it with {name}.double() or {name}.float()"
+        )
+    if tensor.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(tensor.shape)}")
+    return tensor
+
+
+def check_not_nan(tensor: Tensor, name: str) -> None:
+    """Raise if ``tensor`` holds a NaN."""
+    if torch.isnan(tensor.detach()).any():
+        raise ValueError(f"{name} must not contain NaN")
+
+
+def check_positive(tensor: Tensor, name: str) -> None:
+    """Raise unless every entry of ``tensor`` is finite and strictly positive."""
+    values = tensor.detach()
+    if torch.isnan(values).any() or not bool((values > 0).all()) or torch.isinf(values).any():
+        raise ValueError(f"{name} must be finite and > 0, got {_sample(values)}")
+
+
+def check_broadcast(shapes: dict[str, torch.Size]) -> torch.Size:
+    """Return the broadcast shape of named shapes, or raise naming all of them."""
+    try:
+        return torch.broadcast_shapes(*shapes.values())
+    except RuntimeError:
+        listing = ", ".join(f"{name} has shape {tuple(shape)}" for name, shape in shapes.items())
+        raise ValueError(f"shapes do not broadcast: {listing}") from None
+
+
+def check_grid(x: Tensor, name: str = "x") -> Tensor:
+    """Check that ``x`` is a 1-D, finite, strictly increasing grid of at least two points."""
+    x = as_float_tensor(x, name)
+    if x.dim() != 1:
+        raise ValueError(f"{name} must be a 1-D grid, got shape {tuple(x.shape)}")
+    if x.numel() < 2:
+        raise ValueError(f"{name} must have at least 2 points, got {x.numel()}")
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} must be finite")
+    if not bool((x[1:] > x[:-1]).all()):
+        raise ValueError(f"{name} must be strictly increasing")
+    return x
+
+
+def sum_tolerance(dtype: torch.dtype, n: int) -> float:
+    """How far a sum of ``n`` probabilities may stray from one by rounding alone."""
+    eps = torch.finfo(dtype).eps
+    return max(1e3 * eps, 10.0 * n * eps)
+
+
+def _sample(values: Tensor) -> str:
+    """A short description of offending values for an error message."""
+    flat = values.flatten()
+    bad = flat[~(flat > 0) | torch.isinf(flat)]
+    shown = bad[:3].tolist()
+    return f"{shown}" + (" ..." if bad.numel() > 3 else "")
