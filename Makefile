@@ -1,0 +1,46 @@
+# Two commands for a newcomer: `make serve` and `make test`. Both set up what is missing
+# (.venv with the pinned requirements and kltutorial, KaTeX from npm) and are idempotent.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+export MPLBACKEND := Agg
+
+.PHONY: serve test setup lint typecheck docs pytest clean
+
+serve: setup
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
+
+test: setup lint typecheck docs pytest
+
+setup: $(VENV)/.installed node_modules/.package-lock.json
+
+# Reinstall when the pins or the package metadata change.
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+# Executes every notebook page and draws every figure; any warning fails.
+docs:
+	$(BIN)/mkdocs build --strict
+
+# Unit, property, example, notebook and browser tests, and every code block in the
+# README and the pages. pytest exits non-zero (5) when it collects no test.
+pytest:
+	$(BIN)/pytest --codeblocks tests README.md docs
+
+clean:
+	rm -rf site build .cache

@@ -1,0 +1,82 @@
+"""Draw the prose pages' figures at build time, from ``docs/figures/*.py``.
+
+Each script defines ``draw() -> matplotlib.figure.Figure`` using ``kltutorial``. The SVG
+goes into the site as ``figures/<name>.svg``, so a page shows it with
+``![what it shows](figures/<name>.svg)``. Nothing is written into ``docs/``: figures
+are cached in ``.cache/figures/`` under a key made of the script, the ``kltutorial``
+sources and the pinned requirements, so a change to any of them redraws the figure and
+an unchanged build draws nothing. Scripts run in a fresh interpreter, so ``mkdocs serve``
+never draws with a stale import of ``kltutorial``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+
+def source_key(root: Path) -> str:
+    """A hash of everything a generated output depends on besides its own source."""
+    digest = hashlib.sha256()
+    for path in [*sorted((root / "kltutorial").rglob("*.py")), root / "requirements.txt"]:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add one SVG per figure script, drawing the ones not in the cache."""
+    root = Path(config.config_file_path).parent
+    cache = root / ".cache" / "figures"
+    cache.mkdir(parents=True, exist_ok=True)
+    shared = source_key(root)
+    scripts = sorted(Path(config.docs_dir, "figures").glob("*.py"))
+    targets = {}
+    for script in scripts:
+        key = hashlib.sha256(script.read_bytes() + shared.encode()).hexdigest()[:16]
+        targets[script] = cache / f"{script.stem}-{key}.svg"
+    missing = [(s, t) for s, t in targets.items() if not t.exists()]
+    if missing:
+        args = [str(p) for pair in missing for p in pair]
+        done = subprocess.run(
+            [sys.executable, __file__, *args], cwd=root, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise PluginError(f"drawing figures failed:\n{done.stderr[-4000:]}")
+    for script, target in targets.items():
+        files.append(
+            File.generated(
+                config,
+                f"figures/{script.stem}.svg",
+                abs_src_path=str(target),
+                inclusion=InclusionLevel.NOT_IN_NAV,
+            )
+        )
+    return files
+
+
+def draw(pairs: list[tuple[Path, Path]]) -> None:
+    """Run each script's ``draw()`` and save the figure (in the subprocess)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from kltutorial.plotting import svg_bytes
+
+    for script, target in pairs:
+        namespace = runpy.run_path(str(script))
+        svg = svg_bytes(namespace["draw"]())
+        partial = target.with_suffix(".tmp")
+        partial.write_bytes(svg)
+        partial.replace(target)
+
+
+if __name__ == "__main__":
+    items = [Path(a) for a in sys.argv[1:]]
+    draw(list(zip(items[::2], items[1::2], strict=True)))

@@ -1,0 +1,58 @@
+"""Material's search, typed with real key events, finds the page a reader is after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Server, new_context
+
+pytestmark = pytest.mark.browser
+
+RESULTS_SHOWN = """() => {
+  const meta = document.querySelector(".md-search-result__meta");
+  return document.querySelectorAll("li.md-search-result__item").length > 0
+    || /no matching/i.test(meta ? meta.textContent : "");
+}"""
+
+# The page path of each result, best first (a result's first link is its page).
+RESULT_PAGES = """() => [...document.querySelectorAll("li.md-search-result__item")]
+  .map((item) => item.querySelector("a"))
+  .filter(Boolean)
+  .map((link) => new URL(link.href).pathname)"""
+
+
+def search(browser: Any, server: Server, query: str) -> list[str]:
+    """Type a query into the home page's search box; the result pages, best first."""
+    context = new_context(browser, server)
+    try:
+        page = context.new_page()
+        page.goto(server.url("/"), wait_until="load")
+        # On a wide screen the search box sits in the header; on a narrow one a button opens it.
+        opener = page.locator("label.md-header__button[for='__search']")
+        if opener.is_visible():
+            opener.click()
+        page.locator("input.md-search__input").click()
+        page.keyboard.type(query, delay=20)
+        page.wait_for_function(RESULTS_SHOWN, timeout=10_000)
+        # Results follow each key stroke: read them once they stop changing.
+        previous: list[str] = []
+        for _ in range(20):
+            page.wait_for_timeout(150)
+            current = page.evaluate(RESULT_PAGES)
+            if current == previous:
+                break
+            previous = current
+        return previous
+    finally:
+        context.close()
+
+
+def test_search_reverse_kl_lists_the_asymmetry_page_in_the_top_three(
+    browser: Any, server: Server
+) -> None:
+    results = search(browser, server, "reverse KL")
+    assert "/asymmetry/" in results[:3], (
+        f"searching 'reverse KL' lists {results[:3] or 'nothing'} first, not /asymmetry/"
+    )
