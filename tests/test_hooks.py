@@ -75,6 +75,7 @@ def test_pruned_notebook_css_keeps_exactly_the_rules_a_page_can_match() -> None:
         ".jp-Unused{b:2}"
         ".jp-Cell .jp-Unused,.jp-Cell .jp-Output{c:3}"
         ".jp-Cell:not(.jp-mod-hidden){d:4}"
+        ".jp-Cell :is(.jp-Unused,.jp-X):hover,.jp-Unused{h:8}"
         "@media print{.jp-Unused{e:5}.jp-Output{f:6}}"
         "@media screen{.jp-Unused{g:7}}"
     )
@@ -84,5 +85,6 @@ def test_pruned_notebook_css_keeps_exactly_the_rules_a_page_can_match() -> None:
         ".jp-Cell{a:1}"
         ".jp-Cell .jp-Output{c:3}"
         ".jp-Cell:not(.jp-mod-hidden){d:4}"
+        ".jp-Cell :is(.jp-Unused,.jp-X):hover{h:8}"
         "@media print{.jp-Output{f:6}}"
     )

@@ -42,7 +42,9 @@ ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">)')
 CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
 CLASS_SELECTOR = re.compile(r"\.([A-Za-z_][\w-]*)")
 COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-NEGATION = re.compile(r":not\([^)]*\)")
+PSEUDO_ARGUMENT = re.compile(r":[\w-]+\([^)]*\)")
+# A comma between selectors, not one inside :is(...) or :where(...).
+SELECTOR_COMMA = re.compile(r",(?![^(]*\))")
 
 # What the notebook pages of this build inline and use; written out after the build.
 _css: dict[str, str] = {}
@@ -125,7 +127,8 @@ def on_post_build(config: MkDocsConfig) -> None:
 def prune_css(css: str, used: set[str]) -> str:
     """Keep the rules with a selector whose classes all occur in ``used``.
 
-    Classes under ``:not(...)`` do not count (their absence is what such a rule wants).
+    Classes inside ``:not(...)``, ``:is(...)`` and the like do not count: such a rule may
+    match without them, so it is kept when the rest of its selector is used.
     Rules without class selectors (``:root`` variables, element rules) are kept, and
     ``@media``/``@supports`` blocks are pruned inside. The notebook HTML is static
     (nbconvert writes every class), so this drops only what no page can match.
@@ -147,8 +150,8 @@ def prune_css(css: str, used: set[str]) -> str:
         else:
             selectors = [
                 s
-                for s in selector.split(",")
-                if set(CLASS_SELECTOR.findall(NEGATION.sub("", s))) <= used
+                for s in SELECTOR_COMMA.split(selector)
+                if set(CLASS_SELECTOR.findall(PSEUDO_ARGUMENT.sub("", s))) <= used
             ]
             if selectors:
                 kept.append(f"{','.join(selectors)}{{{body}}}")

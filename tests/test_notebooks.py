@@ -1,0 +1,205 @@
+"""The notebook pages run as a reader runs them, and every number their prose quotes holds.
+
+A reader downloads a notebook page as ``.ipynb`` and runs it as is, away from this
+repository. ``test_notebook_runs`` does the same: jupytext converts the page to ``.ipynb``,
+nbclient executes it in a temporary folder, and the test checks that no cell failed, that
+nothing was written to stderr (no stray warnings), and that every figure is an image with
+alt text (never a bare PNG).
+
+``test_prose_numbers`` then reads every number in the markdown cells and in the figures' alt
+text and requires it to be printed by the executed notebook (to the precision quoted), to be
+a parameter in the notebook's code, or to be one of the derived numbers below, each of which
+``test_derived_numbers`` recomputes. A number typed from memory, or one that a change in
+``kltutorial`` has made stale, fails here.
+"""
+
+from __future__ import annotations
+
+import html as html_module
+import io
+import math
+import re
+import tokenize
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from scipy.optimize import minimize_scalar
+
+from kltutorial import Gaussian, Mixture
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ["original_experiment", "kl_vs_other_losses"]
+
+
+def _second_moment() -> float:
+    """E[X^2] of the mixture N(-5, 1)/2 + N(10, 1)/2: the mean of sigma_k^2 + mu_k^2."""
+    return 0.5 * (1 + (-5) ** 2) + 0.5 * (1 + 10**2)
+
+
+def _mse_mode_sigma() -> float:
+    """The sigma that minimises MSE for Q on one mode of mass 1/2, found numerically."""
+
+    def loss_part(sigma: float) -> float:
+        # int q^2 - 2 int (n_k / 2) q, the sigma-dependent part of int (n_k / 2 - q)^2
+        return 1 / (2 * sigma * math.sqrt(math.pi)) - 1 / math.sqrt(2 * math.pi * (1 + sigma**2))
+
+    return float(minimize_scalar(loss_part, bounds=(0.5, 5), method="bounded").x)
+
+
+def _cosine_middle_sigma(d: float = 7.5) -> float:
+    """The sigma that maximises the cosine similarity for Q midway between the modes."""
+
+    def negative_log_cosine(sigma: float) -> float:
+        s2 = sigma**2 + 1
+        return -(0.5 * math.log(sigma) - 0.5 * math.log(s2) - d**2 / (2 * s2))
+
+    return float(minimize_scalar(negative_log_cosine, bounds=(1, 50), method="bounded").x)
+
+
+# Numbers the prose derives rather than prints, with how to compute them.
+DERIVED: dict[str, dict[str, float]] = {
+    "original_experiment": {
+        "2019": 2019,  # the year of sidml's post (a citation, not a computation)
+        "2025": 2025,  # the year of the translated article
+        "25": (-5) ** 2,  # mu_1^2 in the second moment
+        "100": 10**2,  # mu_2^2
+        "63.5": _second_moment(),
+        "57.25": _second_moment() - 2.5**2,
+        "7.566": math.sqrt(_second_moment() - 2.5**2),
+        "2.5": 0.5 * (-5) + 0.5 * 10,
+    },
+    "kl_vs_other_losses": {
+        "2018": 2018,  # the year of the SWA paper (a citation)
+        "57.25": _second_moment() - 2.5**2,
+        "2.5": 0.5 * (-5) + 0.5 * 10,
+        "1.9615": _mse_mode_sigma(),
+        "7.5": 10 - 2.5,  # the distance from the midpoint to either mode
+        "50": 0.05 / 1e-3,  # the larger learning rate, against the original's
+        "10.607": _cosine_middle_sigma(),
+    },
+}
+
+
+def test_derived_numbers() -> None:
+    """Each derived number is what its computation gives, to the precision quoted."""
+    for numbers in DERIVED.values():
+        for text, value in numbers.items():
+            assert _matches(text, [value]), f"{text} is quoted, but the computation gives {value}"
+    # The closed forms the prose derives agree with the numerical optima.
+    assert math.isclose(_mse_mode_sigma(), math.sqrt(1 / (2 ** (1 / 3) - 1)), rel_tol=1e-5)
+    d = 7.5
+    assert math.isclose(
+        _cosine_middle_sigma(d), math.sqrt(d**2 + math.sqrt(d**4 + 1)), rel_tol=1e-5
+    )
+    mixture = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
+    assert math.isclose(float(mixture.stddev), math.sqrt(57.25), rel_tol=1e-6)
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS)
+def executed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The page converted to .ipynb and executed in an empty folder outside the repository."""
+    name = request.param
+    workdir = tmp_path_factory.mktemp(name)
+    notebook_path = workdir / f"{name}.ipynb"
+    jupytext.write(jupytext.read(ROOT / "docs" / f"{name}.py"), notebook_path, fmt="ipynb")
+    notebook = nbformat.read(notebook_path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
+    )
+    client.execute()
+    return name, notebook
+
+
+def test_notebook_runs(executed) -> None:
+    """Every cell ran without error or stderr, and every figure carries alt text."""
+    name, notebook = executed
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code_cells, f"{name} has no code"
+    for index, cell in enumerate(code_cells):
+        assert cell.execution_count is not None, f"{name}: code cell {index} did not run"
+        for output in cell.outputs:
+            assert output.output_type != "error", (
+                f"{name}: cell {index} failed: {output.get('evalue')}"
+            )
+            if output.output_type == "stream":
+                assert output.name == "stdout", (
+                    f"{name}: cell {index} wrote to stderr: {output.text}"
+                )
+            data = output.get("data", {})
+            assert "image/png" not in data, (
+                f"{name}: cell {index} shows a bare figure (no alt text)"
+            )
+            if "text/html" in data and "<img" in data["text/html"]:
+                alt = re.search(r'alt="([^"]*)"', data["text/html"])
+                assert alt, f"{name}: cell {index} shows an image without alt text"
+                assert len(alt.group(1)) > 40, f"{name}: cell {index} has no real alt text"
+
+
+# A number not glued to a word ("float32", "L1" and "x2" are names, not quantities).
+NUMBER = re.compile(
+    r"(?<![A-Za-z_\d.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+)
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers written in a text, as written (thousands separators removed)."""
+    return [match.replace(",", "").replace("_", "") for match in NUMBER.findall(text)]
+
+
+def _matches(quoted: str, values: list[float]) -> bool:
+    """Whether some value, rounded to the quoted number's decimals, is the quoted number."""
+    decimals = len(quoted.split(".")[1]) if "." in quoted else 0
+    target = float(quoted)
+    return any(abs(round(abs(v), decimals) - target) < 10 ** -(decimals + 3) for v in values)
+
+
+def _prose(notebook: nbformat.NotebookNode) -> str:
+    """The markdown cells and the figures' alt text: everything a reader reads as claims."""
+    parts = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            parts.extend(html_module.unescape(alt) for alt in re.findall(r'alt="([^"]*)"', html))
+    text = "\n".join(parts)
+    text = re.sub(r"\\t?frac\s*(\d)\s*(\d)", r"\1/\2", text)  # LaTeX \tfrac12 is 1/2
+    return re.sub(r"\]\([^)]*\)", "]", text)  # link targets are not claims
+
+
+def _literals(source: str) -> list[str]:
+    """The numeric literals of Python code (not the numbers inside its strings: alt text)."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return [token.string for token in tokens if token.type == tokenize.NUMBER]
+
+
+def _printed_and_given(notebook: nbformat.NotebookNode) -> list[float]:
+    """Every number the notebook printed, and every numeric literal in its code."""
+    texts = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        texts.extend(_literals(cell.source))
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                texts.append(output.text)
+            elif "text/plain" in output.get("data", {}):
+                texts.append(output["data"]["text/plain"])
+    return [float(n) for n in _numbers("\n".join(texts))]
+
+
+def test_prose_numbers(executed) -> None:
+    """Every number in the prose is printed, given in code, or derived (see DERIVED)."""
+    name, notebook = executed
+    available = _printed_and_given(notebook)
+    derived = [float(v) for v in DERIVED[name].values()]
+    unexplained = []
+    for quoted in _numbers(_prose(notebook)):
+        if "." not in quoted and float(quoted) < 10:
+            continue  # small integers are counts and labels ("two modes", "section 3")
+        if not (
+            _matches(quoted, available) or (quoted in DERIVED[name] and _matches(quoted, derived))
+        ):
+            unexplained.append(quoted)
+    assert not unexplained, f"{name}: numbers in the prose that nothing prints: {unexplained}"
