@@ -189,9 +189,13 @@ for col, target_name in enumerate(TARGETS):
     for row, name in enumerate(NAMES):
         ax = axes[row, col]
         rank = landscapes[target_name, name] / (n_values - 1)
-        # Rasterised fill (a small embedded image) with vector contour lines on top.
+        # Fill and contour lines rasterised (small embedded images: as vector paths, ten
+        # panels of contours weigh 300 KB); the minima stay sharp vector markers on top.
         ax.pcolormesh(M, S, rank, cmap="Greys", vmax=1.6, shading="auto", rasterized=True)
-        ax.contour(M, S, rank, levels=levels[1:-1], colors=COLORS["target"], linewidths=0.4)
+        contours = ax.contour(
+            M, S, rank, levels=levels[1:-1], colors=COLORS["target"], linewidths=0.4
+        )
+        contours.set_rasterized(True)
         mu_k, sigma_k, _ = minima[target_name, name]
         ax.plot(
             mu_k,

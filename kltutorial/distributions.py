@@ -1,7 +1,7 @@
 r"""Distributions on the real line: a Gaussian and a mixture of Gaussians.
 
-Both compute :math:`\log p(x)` directly, never :math:`\log(\exp(\cdot))`: a Gaussian's
-density at 10 standard deviations is about :math:`10^{-22}`, which is zero in float32's
+Both compute $\log p(x)$ directly, never $\log(\exp(\cdot))$: a Gaussian's
+density at 10 standard deviations is about $10^{-22}$, which is zero in float32's
 linear range only a little further out, while its logarithm is an ordinary number.
 """
 
@@ -24,17 +24,18 @@ _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
 class Gaussian:
-    r"""The normal distribution :math:`\mathcal N(\mu, \sigma^2)`.
+    r"""The normal distribution $\mathcal N(\mu, \sigma^2)$.
 
-    .. math::
-        \log p(x) = -\frac{(x-\mu)^2}{2\sigma^2} - \log\sigma - \tfrac12\log 2\pi
+    $$
+    \log p(x) = -\frac{(x-\mu)^2}{2\sigma^2} - \log\sigma - \tfrac12\log 2\pi
+    $$
 
     ``mu`` and ``sigma`` may be tensors; they broadcast with each other and with ``x``
     by PyTorch's rules, exactly like ``torch.distributions.Normal``.
 
     Args:
-        mu: The mean :math:`\mu`.
-        sigma: The standard deviation :math:`\sigma > 0`.
+        mu: The mean $\mu$.
+        sigma: The standard deviation $\sigma > 0$.
 
     Raises:
         TypeError: If ``mu`` or ``sigma`` is not a real number or a floating-point tensor.
@@ -47,14 +48,18 @@ class Gaussian:
     """
 
     def __init__(self, mu: float | Tensor, sigma: float | Tensor) -> None:
-        self.mu = as_float_tensor(mu, "mu")
-        self.sigma = as_float_tensor(sigma, "sigma")
+        # A number takes the dtype of a tensor passed with it, as in
+        # torch.distributions.Normal, so that both compute with the same values.
+        like = next((v.dtype for v in (mu, sigma) if isinstance(v, Tensor)), None)
+        like = like if like is not None and like.is_floating_point else None
+        self.mu = as_float_tensor(mu, "mu", like)
+        self.sigma = as_float_tensor(sigma, "sigma", like)
         check_not_nan(self.mu, "mu")
         check_positive(self.sigma, "sigma")
         check_broadcast({"mu": self.mu.shape, "sigma": self.sigma.shape})
 
     def log_prob(self, x: Tensor) -> Tensor:
-        """Log-density :math:`\\log p(x)`, broadcast over ``mu``, ``sigma`` and ``x``."""
+        r"""Log-density $\log p(x)$, broadcast over ``mu``, ``sigma`` and ``x``."""
         x = as_float_tensor(x, "x")
         check_broadcast({"mu": self.mu.shape, "sigma": self.sigma.shape, "x": x.shape})
         # The same expression, in the same order, as torch.distributions.Normal.log_prob,
@@ -62,17 +67,17 @@ class Gaussian:
         return -((x - self.mu) ** 2) / (2 * self.sigma**2) - self.sigma.log() - _LOG_SQRT_2PI
 
     def prob(self, x: Tensor) -> Tensor:
-        """Density :math:`p(x) = \\exp \\log p(x)`."""
+        r"""Density $p(x) = \exp \log p(x)$."""
         return self.log_prob(x).exp()
 
     @property
     def mean(self) -> Tensor:
-        """The mean :math:`\\mu`."""
+        r"""The mean $\mu$."""
         return self.mu
 
     @property
     def stddev(self) -> Tensor:
-        """The standard deviation :math:`\\sigma`."""
+        r"""The standard deviation $\sigma$."""
         return self.sigma
 
     def __repr__(self) -> str:
@@ -80,11 +85,11 @@ class Gaussian:
 
 
 class Mixture:
-    r"""A mixture :math:`p(x) = \sum_k w_k\, \mathcal N(x; \mu_k, \sigma_k^2)` of Gaussians.
+    r"""A mixture $p(x) = \sum_k w_k\, \mathcal N(x; \mu_k, \sigma_k^2)$ of Gaussians.
 
     The weights are normalised to sum to one, so the mixture is a probability density.
-    The log-density is a log-sum-exp, :math:`\log p(x) = \operatorname{logsumexp}_k
-    (\log w_k + \log \mathcal N(x; \mu_k, \sigma_k^2))`, finite far into the tails.
+    The log-density is a log-sum-exp, $\log p(x) = \operatorname{logsumexp}_k
+    (\log w_k + \log \mathcal N(x; \mu_k, \sigma_k^2))$, finite far into the tails.
 
     The original experiment's target is *not* a mixture: it is the plain sum of two
     densities, which integrates to 2. Build it as ``a.prob(x) + b.prob(x)`` (a tensor of
@@ -92,7 +97,7 @@ class Mixture:
     is ``Mixture([a, b])`` with equal weights.
 
     Args:
-        components: The Gaussians :math:`\mathcal N(\mu_k, \sigma_k^2)`.
+        components: The Gaussians $\mathcal N(\mu_k, \sigma_k^2)$.
         weights: Non-negative weights, one per component, not all zero; normalised to sum
             to one. Equal weights when omitted.
 
@@ -120,9 +125,15 @@ class Mixture:
                 raise TypeError(
                     f"components[{index}] must be a Gaussian, got {type(component).__name__}"
                 )
+        # Weights given as numbers take the components' precision, so that a float64
+        # mixture is not rounded to float32 through its log-weights.
+        dtype = torch.get_default_dtype()
+        for component in components:
+            dtype = torch.promote_types(dtype, component.mu.dtype)
+            dtype = torch.promote_types(dtype, component.sigma.dtype)
         if weights is None:
-            weights = torch.ones(len(components), dtype=torch.get_default_dtype())
-        weights = as_float_tensor(weights, "weights")
+            weights = torch.ones(len(components), dtype=dtype)
+        weights = as_float_tensor(weights, "weights", dtype)
         if weights.shape != (len(components),):
             raise ValueError(
                 f"weights must hold one number per component ({len(components)}), "
@@ -142,15 +153,16 @@ class Mixture:
             component.log_prob(x) + log_w
             for component, log_w in zip(self.components, self.weights.log(), strict=True)
         ]
-        return torch.logsumexp(torch.stack(torch.broadcast_tensors(*terms)), dim=0)
+        terms = torch.broadcast_tensors(*terms)  # type: ignore[no-untyped-call]
+        return torch.logsumexp(torch.stack(terms), dim=0)
 
     def prob(self, x: Tensor) -> Tensor:
-        """Density :math:`p(x)`."""
+        """Density $p(x)$."""
         return self.log_prob(x).exp()
 
     @property
     def mean(self) -> Tensor:
-        r"""The mean :math:`\sum_k w_k \mu_k`."""
+        r"""The mean $\sum_k w_k \mu_k$."""
         return sum(
             (w * c.mu for w, c in zip(self.weights, self.components, strict=True)),
             torch.zeros(()),
@@ -158,7 +170,10 @@ class Mixture:
 
     @property
     def stddev(self) -> Tensor:
-        r"""The standard deviation, from :math:`\sum_k w_k(\sigma_k^2 + \mu_k^2) - \text{mean}^2`."""
+        r"""The standard deviation.
+
+        From the second moment: $\sqrt{\sum_k w_k(\sigma_k^2 + \mu_k^2) - \text{mean}^2}$.
+        """
         second_moment = sum(
             (
                 w * (c.sigma**2 + c.mu**2)

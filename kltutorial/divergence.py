@@ -2,11 +2,12 @@ r"""The Kullback-Leibler divergence, computed so that it never returns NaN.
 
 For discrete distributions on the same outcomes,
 
-.. math::
-    D_{\mathrm{KL}}(P \,\|\, Q) = \sum_i P_i \log \frac{P_i}{Q_i} \quad\text{(nats)},
+$$
+D_{\mathrm{KL}}(P \,\|\, Q) = \sum_i P_i \log \frac{P_i}{Q_i} \quad\text{(nats)},
+$$
 
-with the conventions :math:`0 \log(0/q) = 0` (outcomes P never produces cost nothing) and
-:math:`p \log(p/0) = +\infty` (Q calls impossible what P produces).
+with the conventions $0 \log(0/q) = 0$ (outcomes P never produces cost nothing) and
+$p \log(p/0) = +\infty$ (Q calls impossible what P produces).
 """
 
 from __future__ import annotations
@@ -28,21 +29,23 @@ from kltutorial.validation import (
 
 
 def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
-    r"""The KL divergence :math:`D_{\mathrm{KL}}(P\,\|\,Q)` of discrete distributions, in nats.
+    r"""The KL divergence $D_{\mathrm{KL}}(P\,\|\,Q)$ of discrete distributions, in nats.
 
     The last dimension indexes the outcomes; leading dimensions are a batch and broadcast
-    between ``p`` and ``q``. Terms where :math:`P_i = 0` are exactly zero; a term where
-    :math:`P_i > 0` and :math:`Q_i = 0` makes the result ``+inf``. Gradients are finite
-    wherever the value is finite.
+    between ``p`` and ``q``. Terms where $P_i = 0$ are exactly zero; a term where
+    $P_i > 0$ and $Q_i = 0$ makes the result ``+inf``. Gradients are finite
+    wherever the value is finite: at $P_i = 0$, where the divergence has no
+    derivative (its slope in $P_i$ tends to $-\infty$), the gradient of that
+    term is taken as zero, instead of the NaN a plain ``p * log(p / q)`` gives.
 
-    With ``log_probs=True`` the inputs are :math:`\log P` and :math:`\log Q` and the sum
-    :math:`\sum_i e^{\log P_i}(\log P_i - \log Q_i)` uses them as given: nothing is
-    exponentiated and logged again, so a :math:`Q_i` below the smallest float does not
-    turn into :math:`\log 0 = -\infty`.
+    With ``log_probs=True`` the inputs are $\log P$ and $\log Q$ and the sum
+    $\sum_i e^{\log P_i}(\log P_i - \log Q_i)$ uses them as given: nothing is
+    exponentiated and logged again, so a $Q_i$ below the smallest float does not
+    turn into $\log 0 = -\infty$.
 
     Args:
-        p: Probabilities :math:`P` (or :math:`\log P`), summing to one along the last dim.
-        q: Probabilities :math:`Q` (or :math:`\log Q`), summing to one along the last dim.
+        p: Probabilities $P$ (or $\log P$), summing to one along the last dim.
+        q: Probabilities $Q$ (or $\log Q$), summing to one along the last dim.
         log_probs: Whether ``p`` and ``q`` hold log-probabilities.
 
     Returns:
@@ -71,33 +74,34 @@ def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
     for name, value in (("p", p), ("q", q)):
         check_not_nan(value, name)
         _check_distribution(value, name, log_probs)
-    log_p, log_q = (p, q) if log_probs else (p.log(), q.log())
+    log_p, log_q = (p, q) if log_probs else (_log(p), _log(q))
     return _kl_from_logs(log_p, log_q)
 
 
 def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
     r"""The KL divergence of two densities known on a grid, as an integral in nats.
 
-    .. math::
-        D_{\mathrm{KL}}(P\,\|\,Q) = \int p(x) \log\frac{p(x)}{q(x)}\,dx
-        \approx \sum_i P_i \log \frac{P_i}{w_i\, q(x_i)},
-        \qquad P_i = \frac{w_i\, p(x_i)}{\sum_j w_j\, p(x_j)}
+    $$
+    D_{\mathrm{KL}}(P\,\|\,Q) = \int p(x) \log\frac{p(x)}{q(x)}\,dx
+    \approx \sum_i P_i \log \frac{P_i}{w_i\, q(x_i)},
+    \qquad P_i = \frac{w_i\, p(x_i)}{\sum_j w_j\, p(x_j)}
+    $$
 
-    * **Spacing.** The trapezoid weights :math:`w_i` (about :math:`\Delta x`) turn the
+    * **Spacing.** The trapezoid weights $w_i$ (about $\Delta x$) turn the
       sum into an integral; without them a sum over grid points is not a divergence
       and changes when the grid is refined.
-    * **Normalisation.** :math:`p` is normalised on the grid, so it may be given up to a
+    * **Normalisation.** $p$ is normalised on the grid, so it may be given up to a
       constant (the original experiment's sum of two densities integrates to 2).
-      :math:`q` is used as given: pass the log-density of a normalised distribution,
+      $q$ is used as given: pass the log-density of a normalised distribution,
       evaluated on the grid.
-    * **Truncated tails.** The integral runs only where :math:`p` lives, so only
-      :math:`p`'s mass outside :math:`[x_0, x_{n-1}]` is lost, and it must be negligible;
-      :math:`q` may have mass outside the grid (a wide Gaussian does) and that mass is
-      accounted for, because :math:`q` is normalised on the whole line.
+    * **Truncated tails.** The integral runs only where $p$ lives, so only
+      $p$'s mass outside $[x_0, x_{n-1}]$ is lost, and it must be negligible;
+      $q$ may have mass outside the grid (a wide Gaussian does) and that mass is
+      accounted for, because $q$ is normalised on the whole line.
 
     Args:
-        log_p: Log-density of :math:`P` on ``x`` (any constant offset), last dimension.
-        log_q: Log-density of :math:`Q` on ``x``, normalised on the real line.
+        log_p: Log-density of $P$ on ``x`` (any constant offset), last dimension.
+        log_q: Log-density of $Q$ on ``x``, normalised on the real line.
         x: The 1-D increasing grid.
 
     Returns:
@@ -123,6 +127,11 @@ def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
     check_broadcast({"log_p": log_p.shape, "log_q": log_q.shape})
     if bool((log_p == -math.inf).all(dim=-1).any()):
         raise ValueError("log_p must be finite somewhere on the grid (p is zero everywhere)")
+    return _grid_kl(log_p, log_q, x)
+
+
+def _grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
+    """:func:`grid_kl` without the argument checks."""
     log_big_p = log_normalise(log_p, x)
     # Q_i = w_i q(x_i): the probability Q gives the grid cell around x_i. These need
     # not sum to one (Q's tails may lie outside the grid); the sum runs where P_i > 0.
@@ -133,17 +142,19 @@ def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
 def gaussian_kl(
     mu1: float | Tensor, sigma1: float | Tensor, mu2: float | Tensor, sigma2: float | Tensor
 ) -> Tensor:
-    r"""Closed form of :math:`D_{\mathrm{KL}}(\mathcal N(\mu_1,\sigma_1^2)\,\|\,\mathcal N(\mu_2,\sigma_2^2))`.
+    r"""The KL divergence of two Gaussians, in closed form.
 
-    .. math::
-        \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2}
-        - \frac12
+    $$
+    D_{\mathrm{KL}}(\mathcal N(\mu_1,\sigma_1^2)\,\|\,\mathcal N(\mu_2,\sigma_2^2)) =
+    \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2}
+    - \frac12
+    $$
 
     Args:
-        mu1: Mean of :math:`P`.
-        sigma1: Standard deviation of :math:`P`, positive.
-        mu2: Mean of :math:`Q`.
-        sigma2: Standard deviation of :math:`Q`, positive.
+        mu1: Mean of $P$.
+        sigma1: Standard deviation of $P$, positive.
+        mu2: Mean of $Q$.
+        sigma2: Standard deviation of $Q$, positive.
 
     Returns:
         The divergence in nats, broadcast over the arguments.
@@ -172,6 +183,14 @@ def gaussian_kl(
     return -ratio.log() + 0.5 * (ratio**2 + ((mu1_t - mu2_t) / sigma2_t) ** 2) - 0.5
 
 
+# --8<-- [start:kl_from_logs]
+def _log(probs: Tensor) -> Tensor:
+    """``log`` with a zero gradient (not 0 * inf = NaN) where a probability is zero."""
+    positive = probs > 0
+    safe = torch.where(positive, probs, torch.ones_like(probs))
+    return torch.where(positive, safe.log(), torch.full_like(probs, -math.inf))
+
+
 def _kl_from_logs(log_p: Tensor, log_q: Tensor) -> Tensor:
     """Sum of P (log P - log Q) over the last dim, with 0 log 0 = 0 and finite gradients.
 
@@ -185,6 +204,7 @@ def _kl_from_logs(log_p: Tensor, log_q: Tensor) -> Tensor:
     terms = torch.where(present, safe_p.exp() * (safe_p - safe_q), torch.zeros_like(safe_p))
     terms = torch.where(impossible, torch.full_like(terms, math.inf), terms)
     return terms.sum(dim=-1)
+    # --8<-- [end:kl_from_logs]
 
 
 def _check_distribution(value: Tensor, name: str, log_probs: bool) -> None:

@@ -1,10 +1,10 @@
 r"""Integrals on a grid: the trapezoid rule in log space.
 
-A density :math:`p(x)` known only at grid points :math:`x_0 < \dots < x_{n-1}` becomes a
-discrete distribution with probabilities :math:`P_i = w_i p(x_i) / \sum_j w_j p(x_j)`, where
-:math:`w_i` are the trapezoid weights (half the neighbouring spacings). The spacing factor
+A density $p(x)$ known only at grid points $x_0 < \dots < x_{n-1}$ becomes a
+discrete distribution with probabilities $P_i = w_i p(x_i) / \sum_j w_j p(x_j)$, where
+$w_i$ are the trapezoid weights (half the neighbouring spacings). The spacing factor
 is what turns a sum into an integral; dividing by the sum is the normalisation; everything
-outside :math:`[x_0, x_{n-1}]` (the tails) is cut off and must be negligible for the
+outside $[x_0, x_{n-1}]$ (the tails) is cut off and must be negligible for the
 answer to mean what it says.
 """
 
@@ -15,14 +15,14 @@ from torch import Tensor
 
 
 def trapezoid_weights(x: Tensor) -> Tensor:
-    r"""Trapezoid weights :math:`w_i`, so that :math:`\int f\,dx \approx \sum_i w_i f(x_i)`.
+    r"""Trapezoid weights $w_i$, so that $\int f\,dx \approx \sum_i w_i f(x_i)$.
 
     Args:
         x: A 1-D increasing grid.
 
     Returns:
-        A tensor like ``x``: :math:`w_0 = (x_1 - x_0)/2`, :math:`w_i = (x_{i+1} - x_{i-1})/2`,
-        :math:`w_{n-1} = (x_{n-1} - x_{n-2})/2`.
+        A tensor like ``x``: $w_0 = (x_1 - x_0)/2$, $w_i = (x_{i+1} - x_{i-1})/2$,
+        $w_{n-1} = (x_{n-1} - x_{n-2})/2$.
     """
     gaps = x[1:] - x[:-1]
     weights = torch.zeros_like(x)
@@ -32,10 +32,10 @@ def trapezoid_weights(x: Tensor) -> Tensor:
 
 
 def log_normalise(log_density: Tensor, x: Tensor) -> Tensor:
-    r"""Log-probabilities :math:`\log P_i` of a density on a grid, normalised on the grid.
+    r"""Log-probabilities $\log P_i$ of a density on a grid, normalised on the grid.
 
-    Computed as :math:`\log w_i + \log p(x_i) - \operatorname{logsumexp}_j(\log w_j +
-    \log p(x_j))`, so nothing is exponentiated and a density that underflows to zero in
+    Computed as $\log w_i + \log p(x_i) - \operatorname{logsumexp}_j(\log w_j +
+    \log p(x_j))$, so nothing is exponentiated and a density that underflows to zero in
     linear space keeps its exact logarithm.
 
     Args:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -46,6 +47,8 @@ STYLE: dict[str, Any] = {
     "axes.facecolor": "none",
     "savefig.facecolor": "none",
     "savefig.transparent": True,
+    # Resolution of the parts drawn rasterized=True inside an SVG (dense heat maps).
+    "savefig.dpi": 150,
     "text.color": "#333333",
     "axes.labelcolor": "#333333",
     "axes.edgecolor": "#777777",
@@ -59,7 +62,9 @@ STYLE: dict[str, Any] = {
     "legend.frameon": False,
     "font.size": 11,
     "lines.linewidth": 2.0,
-    "svg.fonttype": "path",
+    # Text stays text (the browser draws it): glyph outlines would triple the file size.
+    "svg.fonttype": "none",
+    "font.family": ["DejaVu Sans", "sans-serif"],
     # A fixed salt makes the ids in the SVG the same from build to build.
     "svg.hashsalt": "kltutorial",
 }
@@ -69,7 +74,8 @@ STYLE: dict[str, Any] = {
 @contextmanager
 def style() -> Iterator[None]:
     """Draw inside this context to get the site's look."""
-    with mpl.rc_context(STYLE):
+    # rc_context's stub wants literal keys; STYLE's are checked by matplotlib at run time.
+    with mpl.rc_context(cast(Any, STYLE)):
         yield
 
 
@@ -96,12 +102,26 @@ def new_figure(
 
 
 def svg_bytes(fig: Figure) -> bytes:
-    """The figure as SVG, byte-identical for the same drawing, and close it."""
+    """The figure as SVG, byte-identical for the same drawing, and close it.
+
+    Path coordinates are rounded to a tenth of a point (a figure is about 500 points
+    wide), which makes curves of a thousand grid points about 40% smaller to download.
+    """
     buffer = io.BytesIO()
     with style():
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    return buffer.getvalue()
+    svg = buffer.getvalue().decode("utf-8")
+    return _PATH_DATA.sub(lambda m: _shorten_path(m.group(0)), svg).encode("utf-8")
+
+
+_PATH_DATA = re.compile(r' d="[^"]*"')
+_LONG_DECIMAL = re.compile(r"(-?\d+\.\d)\d+")
+
+
+def _shorten_path(data: str) -> str:
+    """Round the numbers of an SVG path's data and put it on one line."""
+    return _LONG_DECIMAL.sub(r"\1", data).replace(" \n", " ").replace("\n", " ")
 
 
 def save_svg(fig: Figure, path: str | Path) -> Path:

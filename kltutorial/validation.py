@@ -10,22 +10,24 @@ import torch
 from torch import Tensor
 
 
-def as_float_tensor(value: object, name: str) -> Tensor:
+def as_float_tensor(value: object, name: str, dtype: torch.dtype | None = None) -> Tensor:
     """Return ``value`` as a floating-point tensor, or raise naming ``name``.
 
-    Python numbers and nested sequences of numbers are converted with the default dtype;
-    tensors keep their dtype, and integer or boolean tensors are rejected because a
-    probability or a density stored as an integer is almost always a mistake.
+    Python numbers and nested sequences of numbers are converted with ``dtype`` (the
+    default dtype if None); tensors keep their dtype, and integer or boolean tensors are
+    rejected because a probability or a density stored as an integer is almost always a
+    mistake.
     """
+    dtype = dtype or torch.get_default_dtype()
     if isinstance(value, Tensor):
         tensor = value
     elif isinstance(value, bool):
         raise TypeError(f"{name} must be a real number or a floating-point tensor, got a bool")
     elif isinstance(value, (int, float)):
-        tensor = torch.tensor(float(value), dtype=torch.get_default_dtype())
+        tensor = torch.tensor(float(value), dtype=dtype)
     elif isinstance(value, (list, tuple)):
         try:
-            tensor = torch.tensor(value, dtype=torch.get_default_dtype())
+            tensor = torch.tensor(value, dtype=dtype)
         except (TypeError, ValueError) as error:
             raise TypeError(f"{name} must be numbers or a floating-point tensor: {error}") from None
     else:
@@ -59,7 +61,9 @@ def check_positive(tensor: Tensor, name: str) -> None:
 def check_broadcast(shapes: dict[str, torch.Size]) -> torch.Size:
     """Return the broadcast shape of named shapes, or raise naming all of them."""
     try:
-        return torch.broadcast_shapes(*shapes.values())
+        # torch's stubs leave broadcast_shapes untyped; it returns a torch.Size.
+        shape: torch.Size = torch.broadcast_shapes(*shapes.values())  # type: ignore[no-untyped-call]
+        return shape
     except RuntimeError:
         listing = ", ".join(f"{name} has shape {tuple(shape)}" for name, shape in shapes.items())
         raise ValueError(f"shapes do not broadcast: {listing}") from None

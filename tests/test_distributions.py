@@ -1,0 +1,167 @@
+"""Gaussian and Mixture against torch.distributions, scipy.stats and mpmath."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.special
+import scipy.stats
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.distributions import Normal
+
+from kltutorial import Gaussian, Mixture
+
+F64, F32 = torch.float64, torch.float32
+PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
+
+
+@pytest.mark.parametrize(
+    ("mu", "sigma", "x"),
+    [
+        (-5.0, 1.0, torch.linspace(-15, 15, 1000)),  # the original, float32
+        (0.3, 0.7, torch.linspace(-15, 15, 1001, dtype=F64)),  # numbers, float64 grid
+        (torch.tensor(0.1, dtype=F64), 0.3, torch.linspace(-3, 3, 101, dtype=F64)),
+        (
+            torch.tensor([[-1.0], [2.0]]),
+            torch.tensor([0.5, 1.0, 4.0])[:, None, None],
+            torch.rand(7),
+        ),
+        (1.0, torch.tensor([0.2, 3.0], dtype=F64)[:, None], torch.linspace(-5, 5, 11)),
+    ],
+)
+def test_gaussian_log_prob_is_bit_for_bit_torch_normal(
+    mu: float | torch.Tensor, sigma: float | torch.Tensor, x: torch.Tensor
+):
+    ours, theirs = Gaussian(mu, sigma).log_prob(x), Normal(mu, sigma).log_prob(x)
+    assert ours.dtype == theirs.dtype
+    assert ours.shape == theirs.shape
+    assert torch.equal(ours, theirs)
+
+
+@PROPERTY
+@given(
+    mu=st.floats(-100, 100),
+    sigma=st.floats(1e-3, 1e3),
+    x=st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=20),
+    double=st.booleans(),
+)
+def test_gaussian_log_prob_bit_for_bit_on_random_input(
+    mu: float, sigma: float, x: list[float], double: bool
+):
+    dtype = F64 if double else F32
+    points = torch.tensor(x, dtype=dtype)
+    m, s = torch.tensor(mu, dtype=dtype), torch.tensor(sigma, dtype=dtype)
+    assert torch.equal(Gaussian(m, s).log_prob(points), Normal(m, s).log_prob(points))
+    # and it is the normal log-density: scipy, on the same (rounded) numbers
+    expected = scipy.stats.norm.logpdf(points.double().numpy(), float(m), float(s))
+    got = Gaussian(m, s).log_prob(points).double().numpy()
+    tolerance = (1e-13 if double else 1e-5) * (1 + np.abs(expected))
+    assert np.all(np.abs(got - expected) <= tolerance)
+
+
+def test_the_original_target_is_easy_to_build_exactly():
+    x = torch.linspace(-15, 15, 1000)
+    ours = Gaussian(-5.0, 1.0).prob(x) + Gaussian(10.0, 1.0).prob(x)
+    original = Normal(-5.0, 1.0).log_prob(x).exp() + Normal(10.0, 1.0).log_prob(x).exp()
+    assert torch.equal(ours, original)
+    # It is a sum of two densities: it integrates to 2, not 1.
+    total, _ = scipy.integrate.quad(
+        lambda t: scipy.stats.norm.pdf(t, -5, 1) + scipy.stats.norm.pdf(t, 10, 1),
+        -40,
+        40,
+        points=[-5, 10],
+    )
+    assert total == pytest.approx(2.0, rel=1e-12)
+    h = 30 / 999
+    assert float(ours.double().sum()) * h == pytest.approx(2.0, rel=1e-6)
+
+
+def test_gaussian_prob_is_the_density():
+    x = torch.linspace(-8, 8, 33, dtype=F64)
+    g = Gaussian(torch.tensor(0.5, dtype=F64), torch.tensor(1.5, dtype=F64))
+    np.testing.assert_allclose(
+        g.prob(x).numpy(), scipy.stats.norm.pdf(x.numpy(), 0.5, 1.5), rtol=1e-14
+    )
+    assert float(g.mean) == 0.5
+    assert float(g.stddev) == 1.5
+
+
+def test_mixture_normalises_its_weights_and_matches_scipy():
+    x = torch.linspace(-20, 20, 401, dtype=F64)
+    components = [
+        Gaussian(torch.tensor(-5.0, dtype=F64), 1.0),
+        Gaussian(torch.tensor(10.0, dtype=F64), 2.0),
+    ]
+    mixture = Mixture(components, weights=[1.0, 3.0])
+    assert mixture.weights.tolist() == [0.25, 0.75]
+    logs = np.stack(
+        [scipy.stats.norm.logpdf(x.numpy(), -5, 1), scipy.stats.norm.logpdf(x.numpy(), 10, 2)]
+    )
+    expected = scipy.special.logsumexp(logs, axis=0, b=np.array([[0.25], [0.75]]))
+    np.testing.assert_allclose(mixture.log_prob(x).numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(mixture.prob(x).numpy(), np.exp(expected), rtol=1e-13)
+    equal = Mixture(components)
+    assert equal.weights.tolist() == [0.5, 0.5]
+
+
+def test_mixture_log_prob_is_finite_far_in_the_tails():
+    # At x = 1000 both densities are below 1e-200000: zero in any float. The log-sum-exp
+    # keeps the logarithm exact; mpmath computes it at 30 digits.
+    mixture = Mixture(
+        [Gaussian(torch.tensor(-5.0, dtype=F64), 1.0), Gaussian(torch.tensor(10.0, dtype=F64), 1.0)]
+    )
+    x = torch.tensor([-1000.0, 1000.0], dtype=F64)
+    got = mixture.log_prob(x)
+    assert float(mixture.prob(x).max()) == 0.0
+    with mpmath.workdps(30):
+        for point, value in zip(x.tolist(), got.tolist(), strict=True):
+            t = mpmath.mpf(point)
+            density = (mpmath.exp(-((t + 5) ** 2) / 2) + mpmath.exp(-((t - 10) ** 2) / 2)) / (
+                2 * mpmath.sqrt(2 * mpmath.pi)
+            )
+            assert value == pytest.approx(float(mpmath.log(density)), rel=1e-15)
+
+
+def test_mixture_moments_match_quadrature():
+    mixture = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
+    assert float(mixture.mean) == pytest.approx(2.5, abs=1e-7)
+    assert float(mixture.stddev) == pytest.approx(math.sqrt(57.25), rel=1e-7)
+
+    def density(t: float) -> float:
+        return 0.5 * (scipy.stats.norm.pdf(t, -5, 1) + scipy.stats.norm.pdf(t, 10, 1))
+
+    mean, _ = scipy.integrate.quad(lambda t: t * density(t), -40, 40, points=[-5, 10])
+    second, _ = scipy.integrate.quad(lambda t: t * t * density(t), -40, 40, points=[-5, 10])
+    assert float(mixture.mean) == pytest.approx(mean, rel=1e-7)
+    assert float(mixture.stddev) == pytest.approx(math.sqrt(second - mean**2), rel=1e-7)
+
+
+def test_parameters_broadcast():
+    x = torch.linspace(-3, 3, 7, dtype=F64)
+    mus = torch.tensor([[-1.0], [0.0], [1.0]], dtype=F64)
+    g = Gaussian(mus, torch.tensor([0.5, 2.0], dtype=F64)[:, None, None])
+    assert g.log_prob(x).shape == (2, 3, 7)
+    assert torch.equal(
+        g.log_prob(x), Normal(mus, torch.tensor([0.5, 2.0], dtype=F64)[:, None, None]).log_prob(x)
+    )
+    mixture = Mixture([Gaussian(mus, 1.0), Gaussian(2.0, torch.tensor(1.5, dtype=F64))])
+    got = mixture.log_prob(x)
+    assert got.shape == (3, 7)
+    expected = np.logaddexp(
+        np.log(0.5) + scipy.stats.norm.logpdf(x.numpy(), mus.numpy(), 1.0),
+        np.log(0.5) + scipy.stats.norm.logpdf(x.numpy(), 2.0, 1.5),
+    )
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+
+
+def test_repr():
+    assert repr(Gaussian(0.5, 2.0)) == "Gaussian(mu=0.5, sigma=2.0)"
+    assert (
+        repr(Mixture([Gaussian(0.0, 1.0)])) == "Mixture([Gaussian(mu=0.0, sigma=1.0)], weights=1.0)"
+    )
