@@ -48,7 +48,7 @@ STYLE: dict[str, Any] = {
     "savefig.facecolor": "none",
     "savefig.transparent": True,
     # Resolution of the parts drawn rasterized=True inside an SVG (dense heat maps).
-    "savefig.dpi": 150,
+    "savefig.dpi": 72,
     "text.color": "#333333",
     "axes.labelcolor": "#333333",
     "axes.edgecolor": "#777777",
