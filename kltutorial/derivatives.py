@@ -1,6 +1,6 @@
 r"""Each loss as a function of $\theta = (\mu, s = \log\sigma)$, with its derivatives.
 
-:func:`kltutorial.fit` needs the gradient and the 2x2 Hessian of a loss in
+[`fit`][kltutorial.fit] needs the gradient and the 2x2 Hessian of a loss in
 $\theta$ for many starts at once. Autograd can give them (two backward passes
 through the whole ``(starts, grid)`` computation); here they are written out, which is
 several times cheaper and is checked against autograd in the tests.

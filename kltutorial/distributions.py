@@ -93,7 +93,7 @@ class Mixture:
 
     The original experiment's target is *not* a mixture: it is the plain sum of two
     densities, which integrates to 2. Build it as ``a.prob(x) + b.prob(x)`` (a tensor of
-    density values; :func:`kltutorial.fit` accepts it as a target). Normalised, that sum
+    density values; [`fit`][kltutorial.fit] accepts it as a target). Normalised, that sum
     is ``Mixture([a, b])`` with equal weights.
 
     Args:
@@ -102,7 +102,7 @@ class Mixture:
             to one. Equal weights when omitted.
 
     Raises:
-        TypeError: If a component is not a :class:`Gaussian`.
+        TypeError: If a component is not a [`Gaussian`][kltutorial.Gaussian].
         ValueError: If there are no components, or the weights are negative, NaN, all zero
             or not one per component.
 

@@ -21,7 +21,7 @@ from kltutorial.grid import log_normalise, trapezoid_weights
 from kltutorial.validation import (
     as_float_tensor,
     check_broadcast,
-    check_grid,
+    check_log_densities,
     check_not_nan,
     check_positive,
     sum_tolerance,
@@ -112,26 +112,12 @@ def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
         ValueError: If ``x`` is not an increasing 1-D grid, the last dimensions do not match
             ``x``, a log-density is NaN or ``+inf``, or ``log_p`` is ``-inf`` everywhere.
     """
-    x = check_grid(x)
-    log_p = as_float_tensor(log_p, "log_p")
-    log_q = as_float_tensor(log_q, "log_q")
-    for name, value in (("log_p", log_p), ("log_q", log_q)):
-        check_not_nan(value, name)
-        if value.shape[-1] != x.shape[0]:
-            raise ValueError(
-                f"{name} must have one value per grid point ({x.shape[0]}) in its last "
-                f"dimension, got shape {tuple(value.shape)}"
-            )
-        if bool((value == math.inf).any()):
-            raise ValueError(f"{name} must not contain +inf")
-    check_broadcast({"log_p": log_p.shape, "log_q": log_q.shape})
-    if bool((log_p == -math.inf).all(dim=-1).any()):
-        raise ValueError("log_p must be finite somewhere on the grid (p is zero everywhere)")
+    log_p, log_q, x = check_log_densities(log_p, log_q, x)
     return _grid_kl(log_p, log_q, x)
 
 
 def _grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
-    """:func:`grid_kl` without the argument checks."""
+    """[`grid_kl`][kltutorial.grid_kl] without the argument checks."""
     log_big_p = log_normalise(log_p, x)
     # Q_i = w_i q(x_i): the probability Q gives the grid cell around x_i. These need
     # not sum to one (Q's tails may lie outside the grid); the sum runs where P_i > 0.

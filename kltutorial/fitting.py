@@ -55,7 +55,7 @@ Optimizer = Literal["newton", "adam"]
 
 
 class Density(Protocol):
-    """Anything with a ``log_prob(x)``: a :class:`~kltutorial.Gaussian` or a ``Mixture``."""
+    """Anything with a ``log_prob(x)``: a [`Gaussian`][kltutorial.Gaussian] or a ``Mixture``."""
 
     def log_prob(self, x: Tensor) -> Tensor:
         """Log-density at ``x``."""
@@ -76,7 +76,7 @@ class Trajectory:
 
 @dataclass(frozen=True)
 class FitResult:
-    """What :func:`fit` found.
+    """What [`fit`][kltutorial.fit] found.
 
     ``mu``, ``sigma``, ``loss`` and ``converged`` have the broadcast shape of the starting
     ``mu`` and ``sigma`` (a 0-d tensor for one start) and the dtype of ``x``. ``reasons``
@@ -121,8 +121,8 @@ def fit(
     r"""Fit $Q = \mathcal N(\mu, \sigma^2)$ to ``target`` by minimising ``loss`` on ``x``.
 
     Args:
-        target: A distribution with ``log_prob`` (:class:`~kltutorial.Gaussian`,
-            :class:`~kltutorial.Mixture`), or a tensor of density values on ``x`` at any scale
+        target: A distribution with ``log_prob`` ([`Gaussian`][kltutorial.Gaussian],
+            [`Mixture`][kltutorial.Mixture]), or a tensor of density values on ``x`` at any scale
             (the original's ``p1.prob(x) + p2.prob(x)`` works as it is).
         x: The 1-D increasing grid the losses integrate over.
         loss: ``"forward_kl"``, ``"reverse_kl"``, ``"mse"``, ``"l1"`` or ``"cosine"``.
@@ -141,7 +141,7 @@ def fit(
         faithful: Reproduce the original recipe (see the module docstring).
 
     Returns:
-        A :class:`FitResult`.
+        A [`FitResult`][kltutorial.FitResult].
 
     Raises:
         TypeError: If an argument has the wrong type.

@@ -30,7 +30,7 @@ from torch import Tensor
 
 from kltutorial.divergence import _grid_kl
 from kltutorial.grid import trapezoid_weights
-from kltutorial.validation import as_float_tensor, check_broadcast, check_grid, check_not_nan
+from kltutorial.validation import check_log_densities
 
 Loss = Callable[[Tensor, Tensor, Tensor], Tensor]
 """The signature every loss shares: ``loss(log_p, log_q, x) -> Tensor``."""
@@ -39,7 +39,7 @@ Loss = Callable[[Tensor, Tensor, Tensor], Tensor]
 def forward_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
     r"""Forward KL, $D_{\mathrm{KL}}(P\,\|\,Q)$: mass-covering.
 
-    This is :func:`kltutorial.grid_kl`: $P$ is normalised on the grid and
+    This is [`grid_kl`][kltutorial.grid_kl]: $P$ is normalised on the grid and
     $Q$ is taken as normalised on the whole line.
 
     Args:
@@ -77,7 +77,7 @@ def reverse_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
 
     Raises:
         TypeError: If an argument is not a floating-point tensor.
-        ValueError: As :func:`forward_kl`.
+        ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
     log_p, log_q, x = _check(log_p, log_q, x)
     if bool((log_q == -math.inf).all(dim=-1).any()):
@@ -102,7 +102,7 @@ def mse(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
 
     Raises:
         TypeError: If an argument is not a floating-point tensor.
-        ValueError: As :func:`forward_kl`.
+        ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
     log_p, log_q, x = _check(log_p, log_q, x)
     return _mse(log_p, log_q, x)
@@ -114,8 +114,9 @@ def l1(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
     The target is known only on the grid and is taken as zero outside it, where
     $|p - q| = q$; so the part outside the grid is $Q$'s mass there,
     $1 - \int_{x_0}^{x_{n-1}} q\,dx$ (``log_q`` must be normalised on the real line, as
-    for :func:`forward_kl`). Leaving it out would reward a Gaussian for pushing its mass
-    past the grid's ends: on ``[-15, 15]`` that pulls a fit off a mode towards an edge.
+    for [`forward_kl`][kltutorial.forward_kl]). Leaving it out would reward a Gaussian for
+    pushing its mass past the grid's ends: on ``[-15, 15]`` that pulls a fit off a mode
+    towards an edge.
 
     On the grid, $u = p - q$ is interpolated linearly between grid points and
     $|u|$ integrated exactly: $\Delta x\,(|u_i| + |u_{i+1}|)/2$ on a segment
@@ -136,7 +137,7 @@ def l1(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
 
     Raises:
         TypeError: If an argument is not a floating-point tensor.
-        ValueError: As :func:`forward_kl`.
+        ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
     log_p, log_q, x = _check(log_p, log_q, x)
     return _l1(log_p, log_q, x)
@@ -160,7 +161,7 @@ def cosine(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
 
     Raises:
         TypeError: If an argument is not a floating-point tensor.
-        ValueError: As :func:`forward_kl`.
+        ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
     log_p, log_q, x = _check(log_p, log_q, x)
     return _cosine(log_p, log_q, x)
@@ -249,7 +250,7 @@ KERNELS: dict[str, Loss] = {
     "l1": _l1,
     "cosine": _cosine,
 }
-"""The losses without argument checks, by name (for :func:`kltutorial.fit`)."""
+"""The losses without argument checks, by name (for [`fit`][kltutorial.fit])."""
 
 
 def _integral(values: Tensor, x: Tensor) -> Tensor:
@@ -259,19 +260,4 @@ def _integral(values: Tensor, x: Tensor) -> Tensor:
 
 def _check(log_p: Tensor, log_q: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Validate a loss's arguments: float tensors, one value per grid point, no NaN/+inf."""
-    x = check_grid(x)
-    log_p = as_float_tensor(log_p, "log_p")
-    log_q = as_float_tensor(log_q, "log_q")
-    for name, value in (("log_p", log_p), ("log_q", log_q)):
-        check_not_nan(value, name)
-        if value.shape[-1] != x.shape[0]:
-            raise ValueError(
-                f"{name} must have one value per grid point ({x.shape[0]}) in its last "
-                f"dimension, got shape {tuple(value.shape)}"
-            )
-        if bool((value == math.inf).any()):
-            raise ValueError(f"{name} must not contain +inf (a log-density is finite or -inf)")
-    check_broadcast({"log_p": log_p.shape, "log_q": log_q.shape})
-    if bool((log_p == -math.inf).all(dim=-1).any()):
-        raise ValueError("log_p must be finite somewhere on the grid (p is zero everywhere)")
-    return log_p, log_q, x
+    return check_log_densities(log_p, log_q, x)

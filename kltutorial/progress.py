@@ -1,7 +1,7 @@
 """The bookkeeping of a fit in progress: where it stands, why it stopped, the path it took.
 
 Each start carries a status code. Running starts are 0; every other code is a reason to
-stop, and becomes a sentence in :attr:`kltutorial.FitResult.reasons`.
+stop, and becomes a sentence in [`reasons`][kltutorial.FitResult.reasons].
 """
 
 from __future__ import annotations

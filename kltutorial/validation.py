@@ -6,6 +6,8 @@ passes the wrong thing learns how to fix the call instead of chasing a NaN.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -95,3 +97,27 @@ def _sample(values: Tensor) -> str:
     bad = flat[~(flat > 0) | torch.isinf(flat)]
     shown = bad[:3].tolist()
     return f"{shown}" + (" ..." if bad.numel() > 3 else "")
+
+
+def check_log_densities(log_p: Tensor, log_q: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Check two log-densities on a grid: one value per point, no NaN or ``+inf``.
+
+    ``log_p`` must also be finite somewhere: a target that is zero everywhere has no
+    distribution to normalise.
+    """
+    x = check_grid(x)
+    log_p = as_float_tensor(log_p, "log_p")
+    log_q = as_float_tensor(log_q, "log_q")
+    for name, value in (("log_p", log_p), ("log_q", log_q)):
+        check_not_nan(value, name)
+        if value.shape[-1] != x.shape[0]:
+            raise ValueError(
+                f"{name} must have one value per grid point ({x.shape[0]}) in its last "
+                f"dimension, got shape {tuple(value.shape)}"
+            )
+        if bool((value == math.inf).any()):
+            raise ValueError(f"{name} must not contain +inf (a log-density is finite or -inf)")
+    check_broadcast({"log_p": log_p.shape, "log_q": log_q.shape})
+    if bool((log_p == -math.inf).all(dim=-1).any()):
+        raise ValueError("log_p must be finite somewhere on the grid (p is zero everywhere)")
+    return log_p, log_q, x
