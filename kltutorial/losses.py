@@ -55,7 +55,7 @@ def forward_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
         ValueError: If ``x`` is not an increasing grid, a last dimension does not match it,
             a value is NaN or ``+inf``, or the shapes do not broadcast.
     """
-    log_p, log_q, x = _check(log_p, log_q, x)
+    log_p, log_q, x = check_log_densities(log_p, log_q, x)
     return _forward_kl(log_p, log_q, x)
 
 
@@ -79,7 +79,7 @@ def reverse_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
         TypeError: If an argument is not a floating-point tensor.
         ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
-    log_p, log_q, x = _check(log_p, log_q, x)
+    log_p, log_q, x = check_log_densities(log_p, log_q, x)
     if bool((log_q == -math.inf).all(dim=-1).any()):
         raise ValueError("log_q must be finite somewhere on the grid (q is zero everywhere)")
     return _reverse_kl(log_p, log_q, x)
@@ -104,7 +104,7 @@ def mse(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
         TypeError: If an argument is not a floating-point tensor.
         ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
-    log_p, log_q, x = _check(log_p, log_q, x)
+    log_p, log_q, x = check_log_densities(log_p, log_q, x)
     return _mse(log_p, log_q, x)
 
 
@@ -139,7 +139,7 @@ def l1(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
         TypeError: If an argument is not a floating-point tensor.
         ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
-    log_p, log_q, x = _check(log_p, log_q, x)
+    log_p, log_q, x = check_log_densities(log_p, log_q, x)
     return _l1(log_p, log_q, x)
 
 
@@ -163,7 +163,7 @@ def cosine(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
         TypeError: If an argument is not a floating-point tensor.
         ValueError: As [`forward_kl`][kltutorial.forward_kl].
     """
-    log_p, log_q, x = _check(log_p, log_q, x)
+    log_p, log_q, x = check_log_densities(log_p, log_q, x)
     return _cosine(log_p, log_q, x)
 
 
@@ -256,8 +256,3 @@ KERNELS: dict[str, Loss] = {
 def _integral(values: Tensor, x: Tensor) -> Tensor:
     """Trapezoid rule over the last dimension."""
     return values @ trapezoid_weights(x).to(values.dtype)
-
-
-def _check(log_p: Tensor, log_q: Tensor, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """Validate a loss's arguments: float tensors, one value per grid point, no NaN/+inf."""
-    return check_log_densities(log_p, log_q, x)

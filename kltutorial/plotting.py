@@ -14,7 +14,6 @@ import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, cast
 
 import matplotlib as mpl
@@ -122,21 +121,6 @@ _LONG_DECIMAL = re.compile(r"(-?\d+\.\d)\d+")
 def _shorten_path(data: str) -> str:
     """Round the numbers of an SVG path's data and put it on one line."""
     return _LONG_DECIMAL.sub(r"\1", data).replace(" \n", " ").replace("\n", " ")
-
-
-def save_svg(fig: Figure, path: str | Path) -> Path:
-    """Write the figure as a deterministic SVG file and close it.
-
-    Args:
-        fig: The figure.
-        path: Where to write it.
-
-    Returns:
-        The path written.
-    """
-    path = Path(path)
-    path.write_bytes(svg_bytes(fig))
-    return path
 
 
 class FigureHTML:
