@@ -135,13 +135,14 @@ def parse(html_text: str) -> Element:
 
 # ------------------------------------------------------------------ numbers in text
 
+MINUS = "\u2212"  # the typographic minus sign, as well as the hyphen-minus
 # A number not glued to a word or a name: "float32", "L1", "x2", "log2" and "2nd" are not
-# quantities. A sign is part of the number only when it is attached to it ("-5", "−5")
-# and does not follow a word or a number ("x-5", "10-15" are not negative numbers).
+# quantities. A sign is part of the number only when it is attached to it ("-5") and does
+# not follow a word or a number ("x-5", "10-15" are not negative numbers).
 NUMBER = re.compile(
-    r"(?<![\w.])(?P<sign>(?<![\w)\]}])[-−])?"
+    rf"(?<![\w.])(?P<sign>(?<![\w)\]}}])[-{MINUS}])?"
     r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d[\d_]*(?:\.\d+)?)"
-    r"(?P<exp>[eE][-+−]?\d+)?(?![\w]|\.\d)"
+    rf"(?P<exp>[eE][-+{MINUS}]?\d+)?(?![\w]|\.\d)"
 )
 
 
@@ -177,7 +178,7 @@ def numbers_in(text: str) -> Iterator[tuple[Quoted, int, int]]:
     for match in NUMBER.finditer(text):
         sign = "-" if match["sign"] else ""
         digits = match["digits"].replace(",", "").replace("_", "")
-        exponent = (match["exp"] or "").replace("−", "-")
+        exponent = (match["exp"] or "").replace(MINUS, "-")
         written = f"{sign}{digits}{exponent}"
         yield Quoted(written, float(written), bool(sign)), match.start(), match.end()
 
@@ -208,8 +209,8 @@ TEX_RULES = [
     (re.compile(r"\\[td]?frac\s*(\d)\s*(\d)"), r"\1/\2"),  # \tfrac12 is 1/2
     (re.compile(r"\\[td]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}"), r"(\1)/(\2)"),
     # 1.19 \times 10^{-7} is 1.19e-7, 10^{-7} alone is 1e-7
-    (re.compile(r"(\d(?:\.\d+)?)\s*\\times\s*10\^\{?([-−]?\d+)\}?"), r"\1e\2"),
-    (re.compile(r"(?<![\d.])10\^\{?([-−]?\d+)\}?"), r"1e\1"),
+    (re.compile(rf"(\d(?:\.\d+)?)\s*\\times\s*10\^\{{?([-{MINUS}]?\d+)\}}?"), r"\1e\2"),
+    (re.compile(rf"(?<![\d.])10\^\{{?([-{MINUS}]?\d+)\}}?"), r"1e\1"),
     (re.compile(r"_\{[^{}]*\}|_\w"), ""),  # subscripts are indices: sigma_0, mu_{12}
     (re.compile(r"\\[,;:! ]"), " "),  # TeX spacing
     (re.compile(r"\\[A-Za-z]+"), " "),  # commands (\sigma, \ln, \mathcal)
@@ -362,11 +363,9 @@ def read_page(name: str, html_text: str) -> Page:
             if child.tag == "pre":
                 flush()
                 # The block is the highlight <div> around the <pre>, where the title is.
-                block = child.parent if child.parent is not None else child
-                if "highlight" not in block.classes and not block.classes & {
-                    "highlight-ipynb"
-                }:
-                    block = child
+                parent = child.parent
+                wrapped = parent is not None and parent.classes & {"highlight", "highlight-ipynb"}
+                block = parent if wrapped and parent is not None else child
                 read_block(child, block)
                 continue
             output_area = "jp-OutputArea" in child.classes
