@@ -248,7 +248,7 @@ class Passage:
 
     text: str
     section: str
-    kind: str  # "text" or "alt text"
+    kind: str  # "text", "alt text", "note 'Its title'", "collapsed block 'Solution'"
 
 
 @dataclass
@@ -299,12 +299,17 @@ def runnable_python(block: Element | None) -> bool:
     return True
 
 
+# Blocks that show text rather than code: an output if a test checks them, else neither.
+TEXT_BLOCKS = {"language-text", "language-txt", "language-console", "language-pycon"}
+TEXT_BLOCKS |= {"language-output", "language-plaintext"}
+
+
 def classify_block(block: Element) -> str:
     """ "output" (checked by a test), "code" (inputs) or "unchecked" (a shown text block
     no test compares with anything: neither a source nor prose)."""
     if any("jp-OutputArea" in a.classes for a in block.ancestors()):
         return "output"  # a notebook cell's output, from the build's execution
-    if "language-text" in block.classes:
+    if block.classes & TEXT_BLOCKS:
         before, marker = previous_block(block)
         if marker and runnable_python(before):
             return "output"
@@ -328,6 +333,33 @@ def is_misrendered_doctest(quote: Element) -> bool:
     return depth >= 3 and any("doc-contents" in a.classes for a in quote.ancestors())
 
 
+def visible_text(element: Element) -> str:
+    """The text of an element without its scripts, styles and page furniture."""
+    return "".join(
+        child
+        if isinstance(child, str) and not isinstance(child, Comment)
+        else visible_text(child)
+        if isinstance(child, Element)
+        and child.tag not in SKIPPED_TAGS
+        and not child.classes & SKIPPED_CLASSES
+        else ""
+        for child in element.children
+    )
+
+
+def container(element: Element) -> str:
+    """What a passage inside this element is, for the failure message: "note 'Title'"."""
+    if "admonition" in element.classes or element.tag == "details":
+        title = element.find_class("admonition-title") if element.tag != "details" else None
+        if element.tag == "details":
+            title = next((e for e in element.iter() if e.tag == "summary"), None)
+        kinds = element.classes - {"admonition"}
+        kind = "collapsed block" if element.tag == "details" else (sorted(kinds) or ["note"])[0]
+        name = re.sub(r"\s+", " ", visible_text(title)).strip() if title is not None else ""
+        return f"{kind} '{name}'" if name else kind
+    return ""
+
+
 def read_page(name: str, html_text: str) -> Page:
     """Split a built page into prose, outputs and code."""
     article = parse(html_text).find_class("md-content__inner")
@@ -336,20 +368,19 @@ def read_page(name: str, html_text: str) -> Page:
     section = ""
     current: list[str] = []
 
-    def flush() -> None:
+    def flush(kind: str) -> None:
         text = re.sub(r"\s+", " ", "".join(current)).strip()
         if text:
-            page.passages.append(Passage(text, section, "text"))
+            page.passages.append(Passage(text, section, kind))
         current.clear()
 
-    def walk(node: Element, in_output: bool) -> None:
+    def walk(node: Element, kind: str) -> None:
         nonlocal section
         for child in node.children:
             if isinstance(child, Comment):
                 continue
             if isinstance(child, str):
-                if not in_output:
-                    current.append(child)
+                current.append(child)
                 continue
             if child.tag in SKIPPED_TAGS or child.classes & SKIPPED_CLASSES:
                 continue
@@ -358,28 +389,27 @@ def read_page(name: str, html_text: str) -> Page:
                     page.passages.append(Passage(child.attrs["alt"], section, "alt text"))
                 continue
             if child.tag == "blockquote" and is_misrendered_doctest(child):
-                page.outputs.extend(output_values(child.text()))
+                page.outputs.extend(output_values(visible_text(child)))
                 continue
             if child.tag == "pre":
-                flush()
+                flush(kind)
                 # The block is the highlight <div> around the <pre>, where the title is.
                 parent = child.parent
                 wrapped = parent is not None and parent.classes & {"highlight", "highlight-ipynb"}
                 block = parent if wrapped and parent is not None else child
                 read_block(child, block)
                 continue
-            output_area = "jp-OutputArea" in child.classes
-            if output_area:
-                flush()
+            if "jp-OutputArea" in child.classes:
+                flush(kind)
                 read_notebook_output(child)
                 continue
             if child.tag in BLOCKS or child.tag == "br":
-                flush()
+                flush(kind)
             if child.tag in HEADINGS:
-                section = re.sub(r"\s+", " ", child.text()).strip(" ¶")
-            walk(child, in_output)
+                section = re.sub(r"\s+", " ", visible_text(child)).strip()
+            walk(child, container(child) or kind)
             if child.tag in BLOCKS:
-                flush()
+                flush(kind)
 
     def read_block(pre: Element, block: Element) -> None:
         text = pre.text()
@@ -402,10 +432,10 @@ def read_page(name: str, html_text: str) -> Page:
         for element in area.iter():
             if element.tag == "img" and element.attrs.get("alt"):
                 page.passages.append(Passage(element.attrs["alt"], section, "alt text"))
-        page.outputs.extend(output_values(area.text()))
+        page.outputs.extend(output_values(visible_text(area)))
 
-    walk(article, in_output=False)
-    flush()
+    walk(article, "text")
+    flush("text")
     return page
 
 
@@ -515,7 +545,9 @@ def explained(found: Found, page: Page) -> bool:
 
 def describe(found: Found) -> str:
     sentence = found.sentence if len(found.sentence) <= 300 else found.sentence[:297] + "..."
-    where = f"in the {found.kind} under '{found.section}'" if found.section else "in the prose"
+    where = f"in the {found.kind}"
+    if found.section:
+        where += f" under '{found.section}'"
     return f"  {found.quoted.text!r} {where}:\n      {sentence}"
 
 
