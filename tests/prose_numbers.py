@@ -161,6 +161,19 @@ def smallest_float32_exponent() -> float:
     return math.log2(float(np.nextafter(np.float32(0), np.float32(1))))
 
 
+def underflows_per_side() -> float:
+    """Grid points of the original's grid where N(0, 1)'s density underflows in float32.
+
+    numpy's float32 arithmetic, not torch's: ln q in float32, then exp, on the left half.
+    """
+    start, end, steps = linspace_of("docs/examples/float32_underflow.py")
+    x = np.linspace(start, end, steps).astype(np.float32)
+    log_q = -(x**2) / np.float32(2) - np.float32(0.5 * math.log(2 * math.pi))
+    with np.errstate(under="ignore"):
+        q = np.exp(log_q)
+    return float(np.sum((q == 0) & (x < 0)))
+
+
 def minimum_python() -> float:
     """The Python version pyproject.toml requires, as major.minor."""
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
@@ -232,6 +245,11 @@ DERIVED: dict[str, dict[str, Oracle]] = {
                     )
                 )
             ),
+        ),
+        "22": Oracle("grid points on each side where q underflows", underflows_per_side),
+        "30": Oracle(
+            "the width of the original's grid: Delta x = 30/999",
+            lambda: (lambda a, b, _: b - a)(*linspace_of("docs/examples/float32_underflow.py")),
         ),
         "999": Oracle(
             "the intervals of the original's grid: Delta x = 30/999",

@@ -607,9 +607,10 @@ def test_derived_numbers_hold() -> None:
 
 
 def test_registry_holds_only_what_it_must(pages: dict[str, Page]) -> None:
-    """Every entry of DERIVED and ALLOWED is quoted by its page, and nothing else explains it:
-    an entry for a number the page no longer quotes, or one its outputs or code now show,
-    is removed, so that the registry stays the short list of what only a test can check."""
+    """Every entry of DERIVED and ALLOWED is a number its page quotes, and an allowed input
+    is one nothing else explains: the registry stays the short list of what only a test
+    can check. (A derived number may also match an output: an integer such as 22 can match
+    an unrelated 22.16 by rounding, and its oracle then checks what the output cannot.)"""
     stale = []
     for registry, label in ((DERIVED, "DERIVED"), (ALLOWED, "ALLOWED")):
         for name, entries in registry.items():
@@ -621,9 +622,7 @@ def test_registry_holds_only_what_it_must(pages: dict[str, Page]) -> None:
             for text in entries:
                 if text not in found:
                     stale.append(f"  {label}[{name!r}][{text!r}]: the page no longer quotes it")
-                    continue
-                without = Page(name, [], page.outputs, page.literals)
-                if explained_without_registry(found[text], without):
+                elif label == "ALLOWED" and explained_without_registry(found[text], page):
                     stale.append(
                         f"  {label}[{name!r}][{text!r}]: the page's outputs, code or the rules "
                         "already explain it"
