@@ -564,8 +564,7 @@ that page. For each number above, either
 A number that was a result and is now wrong must be corrected in the page."""
 
 
-@pytest.fixture(scope="module")
-def pages() -> dict[str, Page]:
+def read_site() -> dict[str, Page]:
     """Every page of the built site, read (a missing site fails, it does not skip)."""
     site = site_dir()
     if not (site / "index.html").is_file() or not (site / "sitemap.xml").is_file():
@@ -578,6 +577,11 @@ def pages() -> dict[str, Page]:
         name: read_page(name, file.read_text(encoding="utf-8"))
         for name, file in page_files(site).items()
     }
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, Page]:
+    return read_site()
 
 
 @pytest.mark.parametrize("name", page_names())
