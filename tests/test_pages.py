@@ -47,9 +47,15 @@ def kl_quad(p_logpdf, q_logpdf) -> float:
 
 
 def shown(page: Page, value: float, decimals: int) -> bool:
-    """Whether an output of the page shows ``value`` to ``decimals`` decimals."""
+    """Whether an output of the page shows ``value`` to ``decimals`` decimals (or more)."""
     quoted = Quoted(f"{value:.{decimals}f}", round(value, decimals), signed=True)
-    return any(quoted.matches(output) for output in page.outputs)
+    if any(quoted.matches(output) for output in page.outputs):
+        return True
+    pytest.fail(
+        f"{page.name}: no output shows {quoted.text} (the oracle's {value!r}): the page's code "
+        "prints something else, or no longer prints it",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="module")

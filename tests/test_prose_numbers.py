@@ -632,3 +632,86 @@ def test_registry_holds_only_what_it_must(pages: dict[str, Page]) -> None:
                         "already explain it"
                     )
     assert not stale, "remove these entries from tests/prose_numbers.py:\n" + "\n".join(stale)
+
+
+# ------------------------------------------------------------------ the checker itself
+
+
+def test_precision_is_the_quoted_one() -> None:
+    assert Quoted("9.64", 9.64, False).matches(9.6399)
+    assert Quoted("9.64", 9.64, False).matches(9.6355)
+    assert not Quoted("8.64", 8.64, False).matches(9.6399)
+    assert not Quoted("9.6", 9.6, False).matches(9.66)
+    assert Quoted("1.19e-7", 1.19e-7, False).matches(1.1920929e-07)
+    assert not Quoted("1.19e-7", 1.19e-7, False).matches(1.2e-07)
+    assert Quoted("5", 5.0, False).matches(-5.0)  # an unsigned number: either sign
+    assert not Quoted("-5", -5.0, True).matches(5.0)
+
+
+def test_numbers_are_read_as_a_reader_reads_them() -> None:
+    text = "float32, L1, x2, a 2nd, pages 10-15, N(-5, 1), 10,000 steps, lr 1e-3, \u22120.5"
+    assert [q.text for q, _, _ in numbers_in(text)] == [
+        "10",
+        "15",
+        "-5",
+        "1",
+        "10000",
+        "1e-3",
+        "-0.5",
+    ]
+    tex = r"\tfrac12(1 + 25) = 13, \sigma_0 = 1, 1.19 \times 10^{-7}, 2^{-149}"
+    assert [q.text for q, _, _ in numbers_in(untex(tex))] == [
+        "1",
+        "2",
+        "1",
+        "25",
+        "13",
+        "1",
+        "1.19e-7",
+        "2",
+        "-149",
+    ]
+
+
+PAGE = """<html><body><nav>99.99 in the navigation</nav>
+<article class="md-content__inner md-typeset">
+<h2 id="a">A cost of 2.5 nats<a class="headerlink" href="#a">&para;</a></h2>
+<p>It costs <span class="arithmatex">\\(9.64\\)</span> nats; see section 10.1 (2019).</p>
+<div class="language-python highlight"><pre><code>print(kl(p, q, eps=0.125))</code></pre></div>
+<!--pytest-codeblocks:expected-output-->
+<div class="language-text highlight"><pre><code>9.6355</code></pre></div>
+<div class="language-text highlight"><pre><code>7.77 (shown, never checked)</code></pre></div>
+<div class="admonition note"><p class="admonition-title">Rounded</p><p>About 7.8 nats.</p></div>
+<p><img alt="a spike of 22.5 nats" src="figures/x.svg"></p>
+</article></body></html>"""
+
+
+def test_a_page_is_split_into_prose_outputs_and_code() -> None:
+    page = read_page("example", PAGE)
+    assert page.outputs == [9.6355]  # the unmarked text block is no source
+    assert page.literals == {0.125}
+    found = [(f.quoted.text, f.kind) for f in prose_numbers(page)]
+    assert found == [
+        ("2.5", "text"),
+        ("9.64", "text"),
+        ("10.1", "text"),
+        ("2019", "text"),
+        ("7.8", "note 'Rounded'"),
+        ("22.5", "alt text"),
+    ]
+    verdicts = {f.quoted.text: explained(f, page) for f in prose_numbers(page)}
+    # A heading number is checked like any other; "section 10.1" and a year are labels.
+    assert verdicts == {
+        "2.5": False,
+        "9.64": True,
+        "10.1": True,
+        "2019": True,
+        "7.8": False,
+        "22.5": False,
+    }
+
+
+def test_a_missing_site_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("KLTUTORIAL_SITE_DIR", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="no built site"):
+        read_site()
