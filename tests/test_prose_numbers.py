@@ -236,6 +236,8 @@ SKIPPED_CLASSES = {
     "md-source-file",
     "clipboard-copy-txt",  # a notebook cell's code again, hidden, for its copy button
     "zeroclipboard-container",
+    "footnote-ref",  # the [1] of a footnote, a label
+    "footnote-backref",
 }
 BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "summary", "dt", "dd"}
 BLOCKS |= {"div", "blockquote", "figcaption", "caption", "details", "tr", "ul", "ol", "table"}
@@ -413,9 +415,9 @@ def read_page(name: str, html_text: str) -> Page:
 
     def read_block(pre: Element, block: Element) -> None:
         text = pre.text()
-        kind = classify_block(block)
-        if kind == "code" and any("doc-contents" in a.classes for a in block.ancestors()):
-            # A docstring example in the API reference, which test_docstrings runs.
+        if any("doc-contents" in a.classes for a in block.ancestors()):
+            # A docstring example in the API reference, which test_docstrings runs: the
+            # lines after >>> and ... are code, the others what doctest checks they print.
             lines = text.splitlines()
             shown = [ln for ln in lines if not ln.startswith((">>>", "..."))]
             if len(shown) < len(lines):
@@ -423,6 +425,7 @@ def read_page(name: str, html_text: str) -> Page:
                 code = "\n".join(ln[4:] for ln in lines if ln.startswith((">>>", "...")))
                 page.literals |= code_literals(code)
                 return
+        kind = classify_block(block)
         if kind == "output":
             page.outputs.extend(output_values(text))
         elif kind == "code":
@@ -715,3 +718,15 @@ def test_a_missing_site_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("KLTUTORIAL_SITE_DIR", str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match="no built site"):
         read_site()
+
+
+def test_a_docstring_example_is_code_and_output() -> None:
+    reference = (
+        '<article class="md-content__inner"><div class="doc doc-contents">'
+        '<div class="language-pycon highlight"><pre><code>'
+        "&gt;&gt;&gt; gaussian_kl(0.0, 1.0, 1.0, 2.5)\ntensor(0.4431)</code></pre></div>"
+        "</div></article>"
+    )
+    page = read_page("reference", reference)
+    assert page.outputs == [0.4431]
+    assert page.literals == {0.0, 1.0, 2.5}
