@@ -1,0 +1,733 @@
+// The explorer: move Q = N(mu, sigma^2) against the original experiment's two-mode target and
+// watch the five losses, their landscapes and their fits. Plain JavaScript, no library.
+//
+// The numerics (the top half) follow kltutorial's losses exactly: the same grid, the same
+// trapezoid weights, the same normalisations, in float64. They run in node too
+// (tests/js/explorer.test.js) and the browser tests compare them with the Python package.
+// The page (the bottom half) only runs in a browser.
+
+(function (root) {
+  "use strict";
+
+  const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+
+  // ------------------------------------------------------------------ grids and targets
+
+  // The grids of the site's pages: the original's, and a wide one with the same spacing.
+  const GRIDS = {
+    original: { start: -15, end: 15, n: 1000 },
+    wide: { start: -40, end: 40, n: 2665 },
+  };
+
+  // torch.linspace's formula (the first half counts up from start, the second half down
+  // from end), so the points are the same float64 numbers as the package's grid.
+  function linspace(start, end, n) {
+    const x = new Float64Array(n);
+    const step = (end - start) / (n - 1);
+    const half = Math.floor(n / 2);
+    for (let i = 0; i < n; i++) {
+      x[i] = i < half ? start + step * i : end - step * (n - 1 - i);
+    }
+    return x;
+  }
+
+  // Trapezoid weights: half the neighbouring spacings (kltutorial.grid.trapezoid_weights).
+  function trapezoidWeights(x) {
+    const n = x.length;
+    const w = new Float64Array(n);
+    for (let i = 0; i < n - 1; i++) {
+      const gap = x[i + 1] - x[i];
+      w[i] += gap / 2;
+      w[i + 1] += gap / 2;
+    }
+    return w;
+  }
+
+  function gaussianLogPdf(x, mu, sigma) {
+    const z = (x - mu) / sigma;
+    return -0.5 * z * z - Math.log(sigma) - LOG_SQRT_2PI;
+  }
+
+  function logAddExp(a, b) {
+    const top = Math.max(a, b);
+    if (top === -Infinity) return -Infinity;
+    return top + Math.log(Math.exp(a - top) + Math.exp(b - top));
+  }
+
+  function logSumExp(values) {
+    let top = -Infinity;
+    for (const v of values) if (v > top) top = v;
+    if (top === -Infinity) return -Infinity;
+    let sum = 0;
+    for (const v of values) sum += Math.exp(v - top);
+    return top + Math.log(sum);
+  }
+
+  // The target on a grid. "sum" is the original's P(x) = N(x; m1, s1) + N(x; m2, s2), which
+  // integrates to 2; "mixture" is the normalised half-and-half mixture.
+  function makeProblem(settings) {
+    const spec = GRIDS[settings.grid];
+    if (!spec) throw new Error(`grid must be one of ${Object.keys(GRIDS)}, got ${settings.grid}`);
+    if (settings.target !== "sum" && settings.target !== "mixture") {
+      throw new Error(`target must be "sum" or "mixture", got ${settings.target}`);
+    }
+    for (const name of ["s1", "s2"]) {
+      if (!(settings[name] > 0) || !Number.isFinite(settings[name])) {
+        throw new Error(`${name} must be a finite number > 0, got ${settings[name]}`);
+      }
+    }
+    const x = linspace(spec.start, spec.end, spec.n);
+    const w = trapezoidWeights(x);
+    const n = x.length;
+    const logW = new Float64Array(n);
+    const logP = new Float64Array(n);
+    const p = new Float64Array(n);
+    const shift = settings.target === "mixture" ? Math.log(0.5) : 0;
+    for (let i = 0; i < n; i++) {
+      logW[i] = Math.log(w[i]);
+      logP[i] = logAddExp(
+        shift + gaussianLogPdf(x[i], settings.m1, settings.s1),
+        shift + gaussianLogPdf(x[i], settings.m2, settings.s2),
+      );
+      p[i] = Math.exp(logP[i]);
+    }
+    // P normalised on the grid, P_i = w_i p_i / sum_j w_j p_j (kltutorial.grid.log_normalise).
+    const mass = new Float64Array(n);
+    for (let i = 0; i < n; i++) mass[i] = logP[i] + logW[i];
+    const logMass = logSumExp(mass);
+    const logBigP = new Float64Array(n);
+    const bigP = new Float64Array(n);
+    let pp = 0;
+    let pMean = 0;
+    let pConst = 0;
+    let maxLogW = -Infinity;
+    for (let i = 0; i < n; i++) {
+      logBigP[i] = mass[i] - logMass;
+      bigP[i] = Math.exp(logBigP[i]);
+      pp += w[i] * p[i] * p[i];
+      pMean += bigP[i] * x[i];
+      if (bigP[i] > 0) pConst += bigP[i] * (logBigP[i] - logW[i]);
+      maxLogW = Math.max(maxLogW, logW[i]);
+    }
+    let pVar = 0;
+    for (let i = 0; i < n; i++) pVar += bigP[i] * (x[i] - pMean) ** 2;
+    const spacing = (x[n - 1] - x[0]) / (n - 1);
+    return {
+      x, w, logW, logP, p, logBigP, bigP, pp, pMean, pVar, pConst, maxLogW, spacing, settings,
+    };
+  }
+
+  // ------------------------------------------------------------------ the five losses
+
+  const LOSSES = ["forward_kl", "reverse_kl", "mse", "l1", "cosine"];
+  const LABELS = {
+    forward_kl: "Forward KL(P || Q)",
+    reverse_kl: "Reverse KL(Q || P)",
+    mse: "MSE",
+    l1: "L1",
+    cosine: "Cosine",
+  };
+
+  // All five losses of Q = N(mu, sigma^2) in one pass over the grid, as kltutorial.losses
+  // defines them:
+  //   forward_kl = sum_i P_i (log P_i - log(w_i q_i))       P normalised on the grid
+  //   reverse_kl = sum_i Q_i (log Q_i - log P_i)            both normalised on the grid
+  //   mse        = sum_i w_i (p_i - q_i)^2
+  //   l1         = sum_i w_i |u_i| + (1 - sum_i w_i q_i) - crossing corrections, u = p - q
+  //   cosine     = -sum w p q / sqrt(sum w p^2 sum w q^2)
+  // The reverse KL needs Q's normaliser before its sum: with v_i = log q_i + log w_i,
+  // KL = E_Q[v - log P] - logsumexp(v), accumulated with a running maximum.
+  function losses(problem, mu, sigma) {
+    const { x, w, logW, p, logBigP, pp, pMean, pVar, pConst } = problem;
+    const n = x.length;
+    const logSigma = Math.log(sigma);
+    const norm = -logSigma - LOG_SQRT_2PI;
+    const inv = 1 / sigma;
+    // Forward KL depends on P only through its mean m, variance v and a constant c
+    // (kltutorial.derivatives does the same): c + (v + (m - mu)^2) / (2 sigma^2) + log sigma
+    // + log sqrt(2 pi), with c = sum_i P_i (log P_i - log w_i).
+    const forward = pConst + (pVar + (pMean - mu) ** 2) / (2 * sigma * sigma) - norm;
+    // Reverse KL: the largest v_i = log q_i + log w_i is near the grid point closest to mu;
+    // shifting by it keeps exp(v - top) <= 2 and avoids a running maximum.
+    const nearest = Math.min(Math.max(mu, x[0]), x[n - 1]);
+    const zNear = (nearest - mu) * inv;
+    const top = norm - 0.5 * zNear * zNear + problem.maxLogW;
+    const q = gaussianOnGrid(problem, mu, sigma);
+    // exp(v - top) = w q exp(-top): no exp per point unless exp(-top) overflows (Q then
+    // underflows on the whole grid, and only the log-space sum keeps the divergence).
+    const fast = top > -700;
+    const scale = Math.exp(-top);
+    let sq = 0; // sum w (p - q)^2
+    let abs = 0; // sum w |p - q|
+    let qMass = 0; // sum w q
+    let pq = 0;
+    let qq = 0;
+    let correction = 0;
+    let sumE = 0;
+    let sumEA = 0;
+    let uPrev = 0;
+    for (let i = 0; i < n; i++) {
+      const z = (x[i] - mu) * inv;
+      const logQ = norm - 0.5 * z * z;
+      const qi = q[i];
+      const wi = w[i];
+      const u = p[i] - qi;
+      const wq = wi * qi;
+      sq += wi * u * u;
+      abs += wi * Math.abs(u);
+      qMass += wq;
+      pq += wq * p[i];
+      qq += wq * qi;
+      if (uPrev * u < 0) {
+        correction += ((-uPrev * u) / (Math.abs(uPrev) + Math.abs(u))) * (x[i] - x[i - 1]);
+      }
+      uPrev = u;
+      const v = logQ + logW[i];
+      const e = fast ? wq * scale : Math.exp(v - top);
+      sumE += e;
+      sumEA += e * (v - logBigP[i]); // v - log P_i, with P normalised on the grid
+    }
+    const logZ = top + Math.log(sumE);
+    return {
+      forward_kl: forward,
+      reverse_kl: sumEA / sumE - logZ,
+      mse: sq,
+      l1: abs + (1 - qMass) - correction,
+      // Undefined (NaN) where Q is zero on the whole grid: the page says so.
+      cosine: qq > 0 ? -pq / Math.sqrt(pp * qq) : NaN,
+    };
+  }
+
+  // The density of N(mu, sigma^2) at every grid point without an exp per point: on a
+  // uniform grid (spacing h) consecutive values have the ratio
+  // q_{i+1} / q_i = exp(-((x_i - mu) h + h^2 / 2) / sigma^2), and consecutive ratios differ
+  // by the constant factor exp(-h^2 / sigma^2). Starting at the peak and walking outwards,
+  // the values only shrink, so underflow to zero happens exactly where exp would give zero.
+  // The rounding error grows by about one ulp per step: below 1e-12 relative on these grids.
+  const scratch = { q: new Float64Array(0) };
+
+  function gaussianOnGrid(problem, mu, sigma) {
+    const x = problem.x;
+    const n = x.length;
+    if (scratch.q.length !== n) scratch.q = new Float64Array(n);
+    const q = scratch.q;
+    const h = problem.spacing;
+    const s2 = sigma * sigma;
+    let k = Math.round((mu - x[0]) / h);
+    k = Math.min(Math.max(k, 0), n - 1);
+    q[k] = Math.exp(gaussianLogPdf(x[k], mu, sigma));
+    const step = Math.exp((-h * h) / s2);
+    let ratio = Math.exp(-((x[k] - mu) * h + (h * h) / 2) / s2);
+    for (let i = k; i < n - 1; i++) {
+      q[i + 1] = q[i] * ratio;
+      ratio *= step;
+    }
+    ratio = Math.exp(((x[k] - mu) * h - (h * h) / 2) / s2);
+    for (let i = k; i > 0; i--) {
+      q[i - 1] = q[i] * ratio;
+      ratio *= step;
+    }
+    return q;
+  }
+
+  // ------------------------------------------------------------------ landscapes
+
+  // Every loss on a size x size grid over (mu, log sigma): one pass per point for all five.
+  function landscape(problem, size, box) {
+    const b = box || landscapeBox(problem);
+    const values = {};
+    for (const name of LOSSES) values[name] = new Float64Array(size * size);
+    for (let row = 0; row < size; row++) {
+      const logSigma = b.logSigmaMax - ((b.logSigmaMax - b.logSigmaMin) * row) / (size - 1);
+      const sigma = Math.exp(logSigma);
+      for (let col = 0; col < size; col++) {
+        const mu = b.muMin + ((b.muMax - b.muMin) * col) / (size - 1);
+        const all = losses(problem, mu, sigma);
+        for (const name of LOSSES) values[name][row * size + col] = all[name];
+      }
+    }
+    return { size, box: b, values };
+  }
+
+  // mu over the grid, sigma from a quarter to twice the grid's half-width.
+  function landscapeBox(problem) {
+    const x = problem.x;
+    const lo = x[0];
+    const hi = x[x.length - 1];
+    return {
+      muMin: lo,
+      muMax: hi,
+      logSigmaMin: Math.log(0.25),
+      logSigmaMax: Math.log((hi - lo) / 2),
+    };
+  }
+
+  // Each value's rank among the landscape's values, in [0, 1]: colours then show the order
+  // of the loss everywhere, not only near its largest values.
+  function ranks(values) {
+    const order = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+    const out = new Float64Array(values.length);
+    const last = Math.max(values.length - 1, 1);
+    order.forEach((index, rank) => {
+      out[index] = rank / last;
+    });
+    return out;
+  }
+
+  // ------------------------------------------------------------------ the fit
+
+  // kltutorial.fit's default optimiser, step for step (kltutorial/newton.py): damped Newton
+  // (Levenberg-Marquardt) on theta = (mu, s = log sigma) with a trust region (mu moves at
+  // most sigma, s at most 0.5 per step), certified when the Hessian is positive definite
+  // and the Newton step is below tol; where no damped step can lower the loss by more than
+  // rounding (L1's flat valleys and kinks), a compass search over eight directions takes
+  // over and stops once its radius is below tol. The one difference: the package writes
+  // the gradient and the Hessian out in closed form, this takes them by central differences
+  // of the exact loss. A fit stops unconverged when mu leaves the grid, sigma grows past the
+  // grid's width or shrinks below half its spacing, or after maxSteps.
+  const ANGLES = Array.from({ length: 8 }, (_, k) => (k * Math.PI) / 4);
+
+  function fitLoss(problem, name, mu0, sigma0, options) {
+    const opts = Object.assign({ tol: 1e-9, maxSteps: 500, h: 1e-4 }, options || {});
+    const x = problem.x;
+    const lo = x[0];
+    const hi = x[x.length - 1];
+    const width = hi - lo;
+    const spacing = x[1] - x[0];
+    const f = (t) => {
+      const v = losses(problem, t[0], Math.exp(t[1]))[name];
+      return Number.isNaN(v) ? Infinity : v;
+    };
+    let theta = [mu0, Math.log(sigma0)];
+    let value = f(theta);
+    const path = [[theta[0], sigma0, value]];
+    let damping = 1e-3;
+    let radius = NaN; // NaN: Newton; a number: compass search
+    let reason = "still moving after the step budget";
+    let converged = false;
+    const noiseOf = (v) => 16 * Number.EPSILON * Math.abs(v);
+    for (let step = 0; step < opts.maxSteps && reason.startsWith("still"); step++) {
+      if (Number.isNaN(radius)) {
+        const [g, [a, b, c]] = derivatives(f, theta, value, opts.h);
+        const positive = a > 0 && a * c - b * b > 0;
+        const newton = solve(a, b, c, g, 0);
+        const noise = noiseOf(value);
+        const decrement = -0.5 * (g[0] * newton[0] + g[1] * newton[1]);
+        if (positive && (Math.max(Math.abs(newton[0]), Math.abs(newton[1])) < opts.tol ||
+            decrement <= noise)) {
+          converged = true;
+          reason = "converged";
+          break;
+        }
+        const scale = Math.max(Math.abs(a), Math.abs(b), Math.abs(c), 1e-300);
+        const minEig = (a + c) / 2 - Math.sqrt(((a - c) / 2) ** 2 + b * b);
+        let accepted = false;
+        let stalled = true;
+        for (let retry = 0; retry < 30; retry++) {
+          const shift = Math.max(damping * scale, -minEig + 1e-9 * scale);
+          let d = solve(a, b, c, g, shift);
+          const shrink = Math.min(
+            1,
+            Math.exp(theta[1]) / Math.max(Math.abs(d[0]), 1e-300),
+            0.5 / Math.max(Math.abs(d[1]), 1e-300),
+          );
+          d = [d[0] * shrink, d[1] * shrink];
+          const hd = [a * d[0] + b * d[1], b * d[0] + c * d[1]];
+          const promised = -(g[0] * d[0] + g[1] * d[1] + 0.5 * (d[0] * hd[0] + d[1] * hd[1]));
+          const floor = positive ? noise : opts.tol * Math.abs(value) + noise;
+          if (promised <= floor || Math.max(Math.abs(d[0]), Math.abs(d[1])) < opts.tol) break;
+          const trial = [theta[0] + d[0], theta[1] + d[1]];
+          const trialValue = f(trial);
+          if (Number.isFinite(trialValue) && trialValue < value) {
+            damping = Math.max(damping / 3, 1e-12);
+            theta = trial;
+            value = trialValue;
+            accepted = true;
+            stalled = false;
+            break;
+          }
+          damping = Math.min(damping * 10, 1e16);
+        }
+        if (!accepted && stalled) radius = 1e-2;
+        if (!accepted) continue;
+      } else {
+        // Probe mu in units of sigma and log sigma as it is.
+        const sigma = Math.exp(theta[1]);
+        let best = Infinity;
+        let bestTheta = null;
+        for (const angle of ANGLES) {
+          const probe = [
+            theta[0] + radius * sigma * Math.cos(angle),
+            theta[1] + radius * Math.sin(angle),
+          ];
+          const v = f(probe);
+          if (v < best) {
+            best = v;
+            bestTheta = probe;
+          }
+        }
+        const threshold = (opts.tol + 16 * Number.EPSILON) * Math.abs(value);
+        if (best < value - threshold) {
+          theta = bestTheta;
+          value = best;
+          radius = Math.min(2 * radius, 0.5);
+        } else {
+          radius /= 8;
+          if (radius < opts.tol) {
+            converged = true;
+            reason = "converged to within tol (a flat or kinked minimum)";
+          }
+          continue;
+        }
+      }
+      const sigma = Math.exp(theta[1]);
+      path.push([theta[0], sigma, value]);
+      if (theta[0] < lo || theta[0] > hi) reason = "mu left the grid";
+      else if (sigma > width) reason = "sigma grew past the grid's width";
+      else if (sigma < spacing / 2) reason = "sigma shrank below half the grid spacing";
+    }
+    const last = path[path.length - 1];
+    return { mu: last[0], sigma: last[1], loss: last[2], converged, reason, path };
+  }
+
+  // Gradient [d/dmu, d/ds] and Hessian [H_mm, H_ms, H_ss] by central differences.
+  function derivatives(f, t, f0, h) {
+    const at = (a, b) => f([t[0] + a, t[1] + b]);
+    const fpm = at(h, 0);
+    const fmm = at(-h, 0);
+    const fps = at(0, h);
+    const fms = at(0, -h);
+    const g = [(fpm - fmm) / (2 * h), (fps - fms) / (2 * h)];
+    const hmm = (fpm - 2 * f0 + fmm) / (h * h);
+    const hss = (fps - 2 * f0 + fms) / (h * h);
+    const hms = (at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4 * h * h);
+    return [g, [hmm, hms, hss]];
+  }
+
+  // The step d solving [[a + shift, b], [b, c + shift]] d = -g.
+  function solve(a0, b, c0, g, shift) {
+    const a = a0 + shift;
+    const c = c0 + shift;
+    const det = a * c - b * b || 1e-300;
+    return [-(c * g[0] - b * g[1]) / det, -(a * g[1] - b * g[0]) / det];
+  }
+
+  // ------------------------------------------------------------------ the state in the URL
+
+  const DEFAULTS = {
+    mu: 0,
+    sigma: 1,
+    target: "sum",
+    m1: -5,
+    s1: 1,
+    m2: 10,
+    s2: 1,
+    grid: "original",
+  };
+
+  function parseState(search) {
+    const params = new URLSearchParams(search);
+    const state = Object.assign({}, DEFAULTS);
+    for (const key of Object.keys(DEFAULTS)) {
+      if (!params.has(key)) continue;
+      const raw = params.get(key);
+      if (typeof DEFAULTS[key] === "number") {
+        const value = Number(raw);
+        if (Number.isFinite(value)) state[key] = value;
+      } else {
+        state[key] = raw;
+      }
+    }
+    if (!(state.sigma > 0)) state.sigma = DEFAULTS.sigma;
+    if (!(state.s1 > 0)) state.s1 = DEFAULTS.s1;
+    if (!(state.s2 > 0)) state.s2 = DEFAULTS.s2;
+    if (!GRIDS[state.grid]) state.grid = DEFAULTS.grid;
+    if (state.target !== "sum" && state.target !== "mixture") state.target = DEFAULTS.target;
+    return state;
+  }
+
+  function formatState(state) {
+    const params = new URLSearchParams();
+    for (const key of Object.keys(DEFAULTS)) params.set(key, String(state[key]));
+    return params.toString();
+  }
+
+  const api = {
+    DEFAULTS,
+    GRIDS,
+    LABELS,
+    LOSSES,
+    fitLoss,
+    formatState,
+    landscape,
+    landscapeBox,
+    linspace,
+    losses,
+    makeProblem,
+    parseState,
+    ranks,
+    trapezoidWeights,
+  };
+
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  root.klExplorer = api;
+
+  // ================================================================== the page
+
+  if (typeof document === "undefined") return;
+
+  const LANDSCAPE_SIZE = 100;
+
+  function start() {
+    const host = document.getElementById("kl-explorer");
+    if (!host || host.dataset.ready) return;
+    host.dataset.ready = "1";
+    new Explorer(host);
+  }
+
+  class Explorer {
+    constructor(host) {
+      this.host = host;
+      this.state = parseState(window.location.search);
+      this.inputs = {};
+      this.timings = [];
+      this.problemKey = "";
+      this.fits = {};
+      host.querySelectorAll("[name]").forEach((el) => {
+        this.inputs[el.name] = el;
+      });
+      this.curve = host.querySelector("#kl-explorer-curves");
+      this.panels = {};
+      for (const name of LOSSES) {
+        const panel = host.querySelector(`[data-landscape="${name}"]`);
+        this.panels[name] = {
+          canvas: panel.querySelector("canvas"),
+          marker: panel.querySelector(".kl-explorer-marker"),
+          path: panel.querySelector(".kl-explorer-path"),
+          end: panel.querySelector("[data-fit]"),
+          axes: panel.querySelector("[data-axes]"),
+          value: host.querySelector(`[data-loss="${name}"]`),
+        };
+      }
+      this.writeInputs();
+      this.bind();
+      this.update();
+      this.host.classList.add("kl-explorer--ready");
+      root.klExplorer.instance = this;
+    }
+
+    bind() {
+      const numberFields = ["mu", "sigma", "m1", "s1", "m2", "s2"];
+      for (const key of numberFields) {
+        this.inputs[key].addEventListener("input", () => {
+          const value = Number(this.inputs[key].value);
+          if (!Number.isFinite(value)) return;
+          if ((key === "sigma" || key === "s1" || key === "s2") && !(value > 0)) return;
+          this.state[key] = value;
+          this.syncSliders();
+          this.update();
+        });
+      }
+      this.inputs["mu-slider"].addEventListener("input", () => {
+        this.state.mu = Number(this.inputs["mu-slider"].value);
+        this.inputs.mu.value = String(this.state.mu);
+        this.update();
+      });
+      this.inputs["sigma-slider"].addEventListener("input", () => {
+        // The slider moves log10(sigma): equal steps are equal ratios of sigma.
+        const sigma = 10 ** Number(this.inputs["sigma-slider"].value);
+        this.state.sigma = Number(sigma.toPrecision(4));
+        this.inputs.sigma.value = String(this.state.sigma);
+        this.update();
+      });
+      for (const key of ["target", "grid"]) {
+        this.inputs[key].addEventListener("change", () => {
+          this.state[key] = this.inputs[key].value;
+          this.update();
+        });
+      }
+      this.host.querySelector("[data-fit-all]").addEventListener("click", () => this.fitAll());
+      for (const name of LOSSES) {
+        this.host
+          .querySelector(`[data-fit-one="${name}"]`)
+          .addEventListener("click", () => this.fit([name]));
+      }
+    }
+
+    writeInputs() {
+      for (const key of Object.keys(DEFAULTS)) this.inputs[key].value = String(this.state[key]);
+      this.syncSliders();
+    }
+
+    syncSliders() {
+      this.inputs["mu-slider"].value = String(this.state.mu);
+      this.inputs["sigma-slider"].value = String(Math.log10(this.state.sigma));
+    }
+
+    // Everything a control change redraws. The landscapes are recomputed only when the
+    // target or the grid changed.
+    update() {
+      const started = performance.now();
+      const s = this.state;
+      const key = JSON.stringify([s.target, s.grid, s.m1, s.s1, s.m2, s.s2]);
+      if (key !== this.problemKey) {
+        this.problemKey = key;
+        this.problem = makeProblem(s);
+        this.fits = {};
+        const { x } = this.problem;
+        this.inputs["mu-slider"].min = String(x[0]);
+        this.inputs["mu-slider"].max = String(x[x.length - 1]);
+        this.syncSliders();
+        const t0 = performance.now();
+        this.land = landscape(this.problem, LANDSCAPE_SIZE);
+        this.landscapeMs = performance.now() - t0;
+        this.drawLandscapes();
+      }
+      const values = losses(this.problem, s.mu, s.sigma);
+      for (const name of LOSSES) {
+        const value = values[name];
+        this.panels[name].value.textContent = Number.isNaN(value)
+          ? "undefined (Q is zero on the grid)"
+          : value.toPrecision(10);
+      }
+      this.drawCurves();
+      this.drawMarkers();
+      window.history.replaceState(null, "", `?${formatState(s)}`);
+      this.timings.push(performance.now() - started);
+      return values;
+    }
+
+    drawCurves() {
+      const { x, p } = this.problem;
+      const s = this.state;
+      const n = x.length;
+      let top = 0;
+      const q = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        q[i] = Math.exp(gaussianLogPdf(x[i], s.mu, s.sigma));
+        top = Math.max(top, p[i], q[i]);
+      }
+      const width = 640;
+      const height = 220;
+      const px = (v) => (((v - x[0]) / (x[n - 1] - x[0])) * width).toFixed(1);
+      const py = (v) => (height - (v / (top * 1.05)) * height).toFixed(1);
+      // One point per pixel column is enough for a curve 640 pixels wide.
+      const stride = Math.max(1, Math.floor(n / width));
+      const points = (ys) => {
+        const out = [];
+        for (let i = 0; i < n; i += stride) out.push(`${px(x[i])},${py(ys[i])}`);
+        out.push(`${px(x[n - 1])},${py(ys[n - 1])}`);
+        return out.join(" ");
+      };
+      this.curve.querySelector(".kl-explorer-p").setAttribute("points", points(p));
+      this.curve.querySelector(".kl-explorer-q").setAttribute("points", points(q));
+      const axis = this.curve.querySelector(".kl-explorer-axis-labels");
+      axis.querySelector("[data-axis=left]").textContent = String(x[0]);
+      axis.querySelector("[data-axis=right]").textContent = String(x[n - 1]);
+    }
+
+    drawLandscapes() {
+      const size = this.land.size;
+      // Light = low in both colour schemes: a pale yellow for the lowest loss, a deep blue
+      // for the highest, the same ramp on a light or dark page.
+      const ramp = (t) => {
+        const lowC = [255, 247, 188];
+        const midC = [65, 182, 196];
+        const highC = [12, 44, 132];
+        const [a, b, u] = t < 0.5 ? [lowC, midC, t * 2] : [midC, highC, t * 2 - 1];
+        return a.map((c, i) => Math.round(c + (b[i] - c) * u));
+      };
+      for (const name of LOSSES) {
+        const canvas = this.panels[name].canvas;
+        canvas.width = size;
+        canvas.height = size;
+        const context = canvas.getContext("2d");
+        const image = context.createImageData(size, size);
+        const order = ranks(this.land.values[name]);
+        for (let i = 0; i < order.length; i++) {
+          const [r, g, b] = ramp(order[i]);
+          image.data[4 * i] = r;
+          image.data[4 * i + 1] = g;
+          image.data[4 * i + 2] = b;
+          image.data[4 * i + 3] = 255;
+        }
+        context.putImageData(image, 0, 0);
+        const box = this.land.box;
+        this.panels[name].axes.textContent =
+          `across: μ from ${box.muMin} to ${box.muMax}; up: σ from ` +
+          `${Math.exp(box.logSigmaMin).toPrecision(2)} to ` +
+          `${Math.exp(box.logSigmaMax).toPrecision(3)} (log scale)`;
+        this.panels[name].path.setAttribute("points", "");
+        this.panels[name].end.textContent = "";
+      }
+    }
+
+    // Landscape coordinates (0..100 in the panel's SVG viewBox) of (mu, sigma).
+    toPanel(mu, sigma) {
+      const b = this.land.box;
+      const u = ((mu - b.muMin) / (b.muMax - b.muMin)) * 100;
+      const v = ((b.logSigmaMax - Math.log(sigma)) / (b.logSigmaMax - b.logSigmaMin)) * 100;
+      return [Math.min(Math.max(u, -2), 102), Math.min(Math.max(v, -2), 102)];
+    }
+
+    drawMarkers() {
+      const [u, v] = this.toPanel(this.state.mu, this.state.sigma);
+      for (const name of LOSSES) {
+        const marker = this.panels[name].marker;
+        marker.setAttribute("cx", u.toFixed(2));
+        marker.setAttribute("cy", v.toFixed(2));
+      }
+    }
+
+    fitAll() {
+      this.fit(LOSSES);
+    }
+
+    fit(names) {
+      const s = this.state;
+      for (const name of names) {
+        const result = fitLoss(this.problem, name, s.mu, s.sigma);
+        this.fits[name] = result;
+        const panel = this.panels[name];
+        panel.end.textContent =
+          `${result.converged ? "converged" : "not converged"}: mu ${result.mu.toFixed(3)}, ` +
+          `sigma ${result.sigma.toFixed(3)}` +
+          (result.converged ? "" : ` (${result.reason})`);
+        panel.end.dataset.mu = String(result.mu);
+        panel.end.dataset.sigma = String(result.sigma);
+        panel.end.dataset.loss = String(result.loss);
+        panel.end.dataset.converged = String(result.converged);
+        panel.end.dataset.reason = result.reason;
+        this.animate(panel.path, result.path);
+      }
+    }
+
+    // Draw the path point by point over about a second (at once for reduced motion).
+    animate(polyline, path) {
+      const points = path.map(([mu, sigma]) => this.toPanel(mu, sigma));
+      const all = points.map(([u, v]) => `${u.toFixed(2)},${v.toFixed(2)}`);
+      const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      if (reduce || all.length < 3) {
+        polyline.setAttribute("points", all.join(" "));
+        return;
+      }
+      const started = performance.now();
+      const frame = (now) => {
+        const shown = Math.min(all.length, 1 + Math.floor(((now - started) / 1000) * all.length));
+        polyline.setAttribute("points", all.slice(0, shown).join(" "));
+        if (shown < all.length) window.requestAnimationFrame(frame);
+      };
+      window.requestAnimationFrame(frame);
+    }
+  }
+
+  // Material's instant navigation swaps pages without a reload and announces each page
+  // on document$; without it, the page is ready at DOMContentLoaded.
+  if (typeof root.document$ !== "undefined" && root.document$.subscribe) {
+    root.document$.subscribe(start);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})(typeof globalThis !== "undefined" ? globalThis : this);
