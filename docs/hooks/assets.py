@@ -1,7 +1,8 @@
-"""Serve KaTeX from the site itself: the math renders with no request to the internet.
+"""Serve KaTeX's stylesheet and fonts from the site itself: no request to the internet.
 
-KaTeX comes from the npm registry (``package.json``, installed by ``npm ci``); this hook
-adds its script, stylesheet and fonts to the site under ``assets/katex/``.
+KaTeX comes from the npm registry (``package.json``, installed by ``npm ci``). The math is
+typeset at build time (``katex.py``), so pages need only KaTeX's CSS and fonts, never its
+script; this hook adds them to the site under ``assets/katex/``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+KATEX_FILES = ("katex.min.css",)
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add KaTeX's files (and only the woff2 fonts, which every current browser reads)."""
+    """Add KaTeX's stylesheet and its woff2 fonts (which every current browser reads)."""
     root = Path(config.config_file_path).parent
     dist = root / "node_modules" / "katex" / "dist"
-    if not (dist / "katex.min.js").is_file():
+    if not (dist / "katex.min.css").is_file():
         raise PluginError(
             f"KaTeX is missing from {dist}: run `npm ci` in {root} (make serve/test do)."
         )

@@ -130,8 +130,9 @@ def expected_formulas(page: SitePage) -> int:
     """How many formulas the page's source holds.
 
     Prose pages: arithmatex wraps each formula in a ``span.arithmatex`` or
-    ``div.arithmatex`` of the built HTML. Notebook pages keep their ``$`` for KaTeX's
-    auto-render: count them in the markdown cells of the jupytext source ``docs/<page>.py``.
+    ``div.arithmatex`` of the built HTML. Notebook pages write ``$`` in their markdown cells
+    (typeset at build time by ``docs/hooks/katex.py``): count them in the jupytext source
+    ``docs/<page>.py``.
     """
     raw = page.file.read_text(encoding="utf-8")
     counter = _ClassCounter("arithmatex")
@@ -308,8 +309,8 @@ KATEX_JS = """() => {
   return {count: top.length, errors: errors.concat(unknown)};
 }"""
 
-# The text a reader sees, without code, rendered math and notebook outputs (which
-# math.js leaves alone on purpose).
+# The text a reader sees, without code, rendered math and notebook outputs (where the math
+# hook leaves dollars alone on purpose).
 VISIBLE_TEXT_JS = """() => {
   const style = document.createElement("style");
   style.textContent = `pre, code, script, style, textarea, .katex, .highlight,

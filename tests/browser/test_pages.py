@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -54,6 +55,36 @@ def test_every_request_stays_on_the_local_server(visits: list[Visit], server: Se
         and (urlsplit(url).scheme != "http" or urlsplit(url).netloc != server.netloc)
     ]
     assert not problems, problems_message(f"requests to hosts other than {server.netloc}", problems)
+
+
+def test_math_is_typeset_in_the_html_not_by_a_script(
+    pages: list[SitePage], visits: list[Visit], browser: Any, server: Server
+) -> None:
+    """With JavaScript off, every formula is there; no page asks for KaTeX's script."""
+    problems = [
+        f"{v.label}: loads {url}"
+        for v in visits
+        for url in v.request_urls
+        if PurePosixPath(urlsplit(url).path).name.startswith(("katex", "auto-render"))
+        and urlsplit(url).path.endswith(".js")
+    ]
+    context = browser.new_context(java_script_enabled=False, base_url=server.url("/"))
+    try:
+        tab = context.new_page()
+        for page in pages:
+            tab.goto(server.url(page.path))
+            count = tab.evaluate(
+                "() => [...document.querySelectorAll('.katex')]"
+                ".filter((el) => !el.parentElement.closest('.katex')).length"
+            )
+            if count != expected_formulas(page):
+                problems.append(
+                    f"{page.path}: {count} formulas without JavaScript, "
+                    f"the source has {expected_formulas(page)}"
+                )
+    finally:
+        context.close()
+    assert not problems, problems_message("math that needs JavaScript", problems)
 
 
 def test_every_formula_is_rendered(visits: list[Visit]) -> None:

@@ -1,0 +1,73 @@
+"""The build-time math hook: every formula typeset by KaTeX, nothing else touched."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+import katex as hook  # noqa: E402 - the hook module, docs/hooks/katex.py
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    rendering = hook.Renderer(ROOT / "node_modules")
+    yield rendering
+    rendering.close()
+
+
+def page(src_uri: str = "page.md") -> SimpleNamespace:
+    return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri))
+
+
+def typeset(html: str, renderer: hook.Renderer) -> str:
+    hook._renderer = renderer
+    try:
+        return hook.on_post_page(html, page(), SimpleNamespace())
+    finally:
+        hook._renderer = None
+
+
+def test_arithmatex_formulas_are_rendered_in_their_element(renderer) -> None:
+    html = (
+        '<p>Inline <span class="arithmatex">\\(a &lt; b\\)</span> and</p>'
+        '<div class="arithmatex">\\[\nx^2\n\\]</div>'
+    )
+    out = typeset(html, renderer)
+    assert out.startswith('<p>Inline <span class="arithmatex"><span class="katex">')
+    assert "\\(" not in out
+    assert "\\[" not in out
+    # The entity is the TeX "<", rendered as a relation, with its MathML annotation.
+    assert '<annotation encoding="application/x-tex">a &lt; b</annotation>' in out
+    assert '<div class="arithmatex"><span class="katex-display">' in out
+
+
+def test_notebook_markdown_dollars_are_rendered_and_code_is_not(renderer) -> None:
+    html = (
+        '<div class="jp-RenderedMarkdown"><p>Take $x_1$ then $$\\int f$$ '
+        "<code>$not math$</code> and \\$ literal.</p></div>"
+        "<p>Outside a markdown cell $y$ stays.</p>"
+    )
+    out = typeset(html, renderer)
+    assert out.count('<span class="katex">') == 2  # $x_1$ and the display's inner katex
+    assert '<span class="katex-display">' in out
+    assert "<code>$not math$</code>" in out
+    assert "and $ literal." in out
+    # Text outside notebook markdown cells is left alone.
+    assert "Outside a markdown cell $y$ stays." in out
+
+
+def test_an_unclosed_dollar_is_kept(renderer) -> None:
+    html = '<div class="jp-RenderedMarkdown"><p>It costs $5, not more.</p></div>'
+    assert typeset(html, renderer) == html
+
+
+def test_a_formula_katex_cannot_parse_fails_naming_page_and_formula(renderer) -> None:
+    html = '<p><span class="arithmatex">\\(\\frac{1}{\\)</span></p>'
+    with pytest.raises(PluginError, match=r"page\.md: KaTeX cannot typeset '\\\\frac\{1\}\{'"):
+        typeset(html, renderer)
