@@ -272,6 +272,31 @@ DERIVED: dict[str, dict[str, Oracle]] = {
     },
 }
 
+# ------------------------------------------------------------------ the explorer's settings
+
+EXPLORER_JS = ROOT / "docs" / "javascripts" / "explorer.js"
+
+
+def explorer_setting(pattern: str) -> Callable[[], float]:
+    """A constant of the explorer's JavaScript, which the explorer's prose describes."""
+
+    def read() -> float:
+        found = re.search(pattern, EXPLORER_JS.read_text(encoding="utf-8"))
+        assert found is not None, f"{pattern!r} is no longer in {EXPLORER_JS}"
+        return float(found.group(1))
+
+    return read
+
+
+DERIVED["explorer"] = {
+    "0.25": Oracle(
+        "the landscapes' smallest sigma", explorer_setting(r"logSigmaMin: Math\.log\(([\d.]+)\)")
+    ),
+    "100": Oracle("the landscapes' size", explorer_setting(r"LANDSCAPE_SIZE = (\d+)")),
+    "1e-9": Oracle("the fit's tol", explorer_setting(r"\{ tol: ([\de.-]+),")),
+}
+
+
 ALLOWED: dict[str, dict[str, str]] = {
     "index": {
         "10": "the target's right mode: the home page defines P = N(-5, 1)/2 + N(10, 1)/2 in "

@@ -226,6 +226,8 @@ def untex(text: str) -> str:
 # ------------------------------------------------------------------ a page, split up
 
 SKIPPED_TAGS = {"script", "style", "svg", "template", "noscript", "clipboard-copy", "button"}
+# A form's labels and options name controls (the explorer's grids), they state no result.
+SKIPPED_TAGS |= {"form"}
 # Permalinks, notebook prompts ("In [3]:"), the edit button: page furniture, not prose.
 SKIPPED_CLASSES = {
     "headerlink",
@@ -335,11 +337,23 @@ def is_misrendered_doctest(quote: Element) -> bool:
     return depth >= 3 and any("doc-contents" in a.classes for a in quote.ancestors())
 
 
+def tex_source(katex: Element) -> str:
+    """The TeX of a formula typeset at build time: KaTeX keeps it in a MathML annotation.
+
+    The rest of KaTeX's HTML splits a number into one span per digit; the source reads as
+    the page's author wrote it.
+    """
+    annotation = next((e for e in katex.iter() if e.tag == "annotation"), None)
+    return f" {annotation.text()} " if annotation is not None else ""
+
+
 def visible_text(element: Element) -> str:
     """The text of an element without its scripts, styles and page furniture."""
     return "".join(
         child
         if isinstance(child, str) and not isinstance(child, Comment)
+        else tex_source(child)
+        if isinstance(child, Element) and "katex" in child.classes
         else visible_text(child)
         if isinstance(child, Element)
         and child.tag not in SKIPPED_TAGS
@@ -385,6 +399,9 @@ def read_page(name: str, html_text: str) -> Page:
                 current.append(child)
                 continue
             if child.tag in SKIPPED_TAGS or child.classes & SKIPPED_CLASSES:
+                continue
+            if "katex" in child.classes:
+                current.append(tex_source(child))
                 continue
             if child.tag == "img":
                 if child.attrs.get("alt"):
