@@ -20,8 +20,8 @@ from torch import Tensor
 from kltutorial.grid import log_normalise, trapezoid_weights
 from kltutorial.validation import (
     as_float_tensor,
-    check_broadcast,
     check_bool,
+    check_broadcast,
     check_finite,
     check_log_densities,
     check_not_nan,

@@ -43,8 +43,8 @@ from kltutorial.objective import Objective
 from kltutorial.progress import CONVERGED, CONVERGED_FLAT, Bounds, Run
 from kltutorial.validation import (
     as_float_tensor,
-    check_broadcast,
     check_bool,
+    check_broadcast,
     check_finite,
     check_grid,
     check_not_nan,

@@ -198,14 +198,28 @@ def _q_somewhere(log_p: Tensor, log_q: Tensor, x: Tensor) -> None:
 # ------------------------------------------------------------------------- forward KL
 
 
-def _forward_kl_in_theta(target: Target, theta: Tensor, order: int) -> tuple[Tensor, Tensor | None, Tensor | None]:
+def _forward_kl_in_theta(
+    target: Target, theta: Tensor, order: int
+) -> tuple[Tensor, Tensor | None, Tensor | None]:
     # sum_i P_i (log P_i - log w_i - log q(x_i)) = c + D/(2 sigma^2) + s + log sqrt(2 pi)
     # with D = v + (m - mu)^2 and c = sum_i P_i (log P_i - log w_i), so
     # dL/dmu = -(m - mu)/sigma^2, dL/ds = 1 - D/sigma^2, and the Hessian is
     # [[1, 2(m - mu)], [2(m - mu), 2D]] / sigma^2.
     mu, s = theta[:, 0], theta[:, 1]
-    spread = target.p_var + (target.p_mean - mu) ** 2
-    f = target.p_const + spread / (2 * (2 * s).exp()) + s + LOG_SQRT_2PI
+    if bool(target.p_var > 0):
+        # The same value, split as (the divergence at the minimum, a constant) + (the KL
+        # from N(m, v) to Q, >= 0): with t = log v - 2s the second part is
+        # (e^t - 1 - t)/2 + (m - mu)^2 / (2 sigma^2), whose rounding vanishes at the
+        # minimum. The sum of O(1) terms above would hide the last 1e-16 of a loss near 0
+        # from the Newton steps' comparisons.
+        log_v = target.p_var.log()
+        least = target.p_const + 0.5 + 0.5 * log_v + LOG_SQRT_2PI
+        t = log_v - 2 * s
+        excess = 0.5 * (t.expm1() - t) + (target.p_mean - mu) ** 2 / (2 * (2 * s).exp())
+        f = least + excess
+    else:  # P is one grid point
+        spread = target.p_var + (target.p_mean - mu) ** 2
+        f = target.p_const + spread / (2 * (2 * s).exp()) + s + LOG_SQRT_2PI
     if order == 0:
         return f, None, None
     offset, var = target.p_mean - mu, s.exp() ** 2
@@ -252,7 +266,9 @@ def forward_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
 # ------------------------------------------------------------------------- reverse KL
 
 
-def _reverse_kl_derivatives(target: Target, point: Point, hessian: bool) -> tuple[Tensor, Tensor | None]:
+def _reverse_kl_derivatives(
+    target: Target, point: Point, hessian: bool
+) -> tuple[Tensor, Tensor | None]:
     # L = E[a] - logsumexp(v) with v = l + log w, Q_i = softmax(v)_i the expectation's
     # weights, a = v - log P. Then grad L = Cov(a, J) = E[(a - E a) J] = G and
     # Hess L = E[(1 + a - Ea) J J'] + E[(a - Ea) K] - m m' - G m' - m G', m = E[J].
@@ -461,7 +477,9 @@ def _cosine_defined(log_p: Tensor, log_q: Tensor, x: Tensor) -> None:
         )
 
 
-def _cosine_derivatives(target: Target, point: Point, hessian: bool) -> tuple[Tensor, Tensor | None]:
+def _cosine_derivatives(
+    target: Target, point: Point, hessian: bool
+) -> tuple[Tensor, Tensor | None]:
     # L = -A / sqrt(B C), A = sum w p q, B = sum w p^2 (fixed), C = sum w q^2, so
     # grad L = -(B C)^-1/2 (grad A - A/(2C) grad C) and
     # Hess L = -(B C)^-1/2 (Hess A - A/(2C) Hess C - (gA gC' + gC gA')/(2C)

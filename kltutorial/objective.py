@@ -34,7 +34,8 @@ class Objective:
     def value_grad_hessian(self, theta: Tensor) -> Derivatives:
         r"""The loss, its gradient and its Hessian in $\theta$, for each row."""
         f, g, h = self.definition.in_theta_terms(self.target, theta, 2)
-        assert g is not None and h is not None  # every loss defines both
+        assert g is not None
+        assert h is not None
         return f, g, h
 
     def value_and_gradient(self, theta: Tensor) -> tuple[Tensor, Tensor]:

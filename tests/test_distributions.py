@@ -175,7 +175,7 @@ def _mp_log_density(x: float, mu: float, sigma: float) -> tuple[float, float, fl
     mpmath.mp.dps = 60
     x, mu, sigma = map(mpmath.mpf, (x, mu, sigma))
     z = (x - mu) / sigma
-    value = -z**2 / 2 - mpmath.log(sigma) - mpmath.log(mpmath.sqrt(2 * mpmath.pi))
+    value = -(z**2) / 2 - mpmath.log(sigma) - mpmath.log(mpmath.sqrt(2 * mpmath.pi))
     return float(value), float(z / sigma), float(-1 / sigma + z**2 / sigma)
 
 
@@ -198,9 +198,12 @@ def test_gaussian_log_prob_at_extreme_scales_matches_mpmath(
         mu.grad = s.grad = None
         value = Gaussian(mu, s).log_prob(x[i : i + 1])
         value.sum().backward()
-        expected, d_mu, d_sigma = _mp_log_density(float(x[i]), float(mu.detach()), float(s.detach()))
+        expected, d_mu, d_sigma = _mp_log_density(
+            float(x[i]), float(mu.detach()), float(s.detach())
+        )
         assert float(value.detach()) == pytest.approx(expected, rel=1e-6)
-        assert mu.grad is not None and s.grad is not None
+        assert mu.grad is not None
+        assert s.grad is not None
         assert float(mu.grad) == pytest.approx(d_mu, rel=1e-5, abs=1e-5 / sigma)
         assert float(s.grad) == pytest.approx(d_sigma, rel=1e-5, abs=1e-5 / sigma)
 

@@ -365,7 +365,9 @@ def test_cosine_is_finite_at_any_scale(case: str):
         log_q = Gaussian(14.0, 0.1).log_prob(x)
     value = cosine(log_p, log_q, x)
     assert math.isfinite(float(value))
-    assert float(value) == pytest.approx(_cosine_by_quadrature(log_p, log_q, x), rel=1e-5, abs=1e-30)
+    assert float(value) == pytest.approx(
+        _cosine_by_quadrature(log_p, log_q, x), rel=1e-5, abs=1e-30
+    )
 
 
 def test_cosine_of_a_zero_curve_is_an_error_that_says_why():
