@@ -4,7 +4,7 @@ r"""Adam on $(\mu, \sigma)$ or $(\mu, \log\sigma)$, many starts at once.
 the gradients it is given differ. The faithful reproduction of the original gets them
 from autograd through the ``torch.nn.functional`` losses, in the grid's dtype, so that it
 matches the original loop bit for bit. The other runs get the same gradients in closed
-form (:mod:`kltutorial.derivatives`), in float64, which is several times faster for the
+form (``kltutorial/derivatives.py``), in float64, which is several times faster for the
 10,000 steps such a run takes.
 """
 
@@ -16,7 +16,8 @@ from typing import Literal, Protocol
 import torch
 from torch import Tensor
 
-from kltutorial.derivatives import Objective, gaussian_log_q
+from kltutorial.distributions import gaussian_log_density
+from kltutorial.objective import Objective
 from kltutorial.progress import CONVERGED, RUNNING, STILL_MOVING, Bounds, Run
 
 SigmaParam = Literal["log", "raw"]
@@ -39,7 +40,7 @@ def autograd_evaluator(loss: LossOfLogQ, grid: Tensor, sigma_param: SigmaParam) 
 
     def evaluate(params: Tensor) -> Tensor:
         sigma = params[:, 1].exp() if sigma_param == "log" else params[:, 1]
-        f = loss(gaussian_log_q(grid, params[:, 0], sigma))
+        f = loss(gaussian_log_density(grid, params[:, 0, None], sigma[:, None]))
         f.sum().backward()  # type: ignore[no-untyped-call]
         return f.detach()
 
@@ -93,12 +94,14 @@ def adam(
 
     path = torch.empty(3, max_steps + 1, k, dtype=mu.dtype)  # mu, sigma, loss
     path[0, 0], path[1, 0] = mu, sigma
-    status = bounds.check(mu, sigma)
+    # The same check at the start as Newton's: the loss must be finite to take a step.
+    status = bounds.start(mu, sigma, evaluate(params))
+    optim.zero_grad()
     steps = torch.full((k,), max_steps, dtype=torch.long)
     frozen = status != RUNNING
     steps[frozen] = 0
     # Inside the bounds means |(mu, sigma) - centre| <= radius (False for NaN, too).
-    low = torch.tensor([[bounds.low], [bounds.spacing / 2]], dtype=mu.dtype)
+    low = torch.tensor([[bounds.low], [bounds.narrowest]], dtype=mu.dtype)
     high = torch.tensor([[bounds.high], [bounds.width]], dtype=mu.dtype)
     centre, radius = (low + high) / 2, (high - low) / 2
     last = 0
@@ -119,7 +122,8 @@ def adam(
             now = path[:2, last]
             now[0], now[1] = params[:, 0], current_sigma()
             inside = (now - centre).abs() <= radius
-            if not bool((inside if not any_frozen else inside | frozen).all()):
+            outside = not bool((inside if not any_frozen else inside | frozen).all())
+            if outside or bounds.gaps is not None:
                 codes = bounds.check(now[0], now[1])
                 stopping = ~frozen & (codes != RUNNING)
                 status[stopping], steps[stopping] = codes[stopping], last

@@ -16,11 +16,37 @@ from torch import Tensor
 from kltutorial.validation import (
     as_float_tensor,
     check_broadcast,
+    check_finite,
     check_not_nan,
     check_positive,
 )
 
-_LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
+LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
+r"""$\tfrac12 \log 2\pi$, the Gaussian's normalising constant in log space."""
+
+
+def gaussian_log_density(x: Tensor, mu: Tensor, sigma: Tensor) -> Tensor:
+    r"""$\log \mathcal N(x; \mu, \sigma^2)$, broadcast, finite wherever the true value is.
+
+    The expression, in its order, is ``torch.distributions.Normal.log_prob``'s, so the
+    two agree to the last bit and the original experiment is reproduced. That form
+    squares $\sigma$ first, which underflows for $\sigma$ below about 1e-19 in
+    float32 (1e-154 in float64) and gives NaN; there, and where $(x - \mu)^2$ overflows,
+    the same quantity is computed as $-\tfrac12 z^2 - \log\sigma - \tfrac12\log 2\pi$
+    with $z = (x - \mu)/\sigma$, whose value and gradient are finite wherever the true
+    ones are representable.
+    """
+    offset = x - mu
+    square = offset**2
+    var = sigma**2
+    plain = (var >= torch.finfo(var.dtype).tiny) & torch.isfinite(square)
+    if bool(plain.all()):
+        return -square / (2 * var) - sigma.log() - LOG_SQRT_2PI
+    # The double where keeps the branch not taken finite, so no NaN reaches a gradient.
+    one, zero = torch.ones_like(var), torch.zeros_like(square)
+    torch_form = -torch.where(plain, square, zero) / (2 * torch.where(plain, var, one))
+    z = torch.where(plain, zero, offset) / torch.where(plain, torch.ones_like(sigma), sigma)
+    return torch.where(plain, torch_form, -0.5 * z**2) - sigma.log() - LOG_SQRT_2PI
 
 
 class Gaussian:
@@ -54,7 +80,7 @@ class Gaussian:
         like = like if like is not None and like.is_floating_point else None
         self.mu = as_float_tensor(mu, "mu", like)
         self.sigma = as_float_tensor(sigma, "sigma", like)
-        check_not_nan(self.mu, "mu")
+        check_finite(self.mu, "mu")
         check_positive(self.sigma, "sigma")
         check_broadcast({"mu": self.mu.shape, "sigma": self.sigma.shape})
 
@@ -62,9 +88,7 @@ class Gaussian:
         r"""Log-density $\log p(x)$, broadcast over ``mu``, ``sigma`` and ``x``."""
         x = as_float_tensor(x, "x")
         check_broadcast({"mu": self.mu.shape, "sigma": self.sigma.shape, "x": x.shape})
-        # The same expression, in the same order, as torch.distributions.Normal.log_prob,
-        # so the two agree to the last bit and the original experiment is reproduced.
-        return -((x - self.mu) ** 2) / (2 * self.sigma**2) - self.sigma.log() - _LOG_SQRT_2PI
+        return gaussian_log_density(x, self.mu, self.sigma)
 
     def prob(self, x: Tensor) -> Tensor:
         r"""Density $p(x) = \exp \log p(x)$."""
@@ -144,6 +168,9 @@ class Mixture:
             raise ValueError(f"weights must be finite and >= 0, got {weights.tolist()}")
         if float(weights.sum()) <= 0:
             raise ValueError("weights must not all be zero")
+        if not bool(torch.isfinite(weights.sum())):
+            # Each weight is finite but their sum overflows: scale by the largest first.
+            weights = weights / weights.max()
         self.components = components
         self.weights = weights / weights.sum()
 
@@ -163,25 +190,34 @@ class Mixture:
     @property
     def mean(self) -> Tensor:
         r"""The mean $\sum_k w_k \mu_k$."""
-        return sum(
-            (w * c.mu for w, c in zip(self.weights, self.components, strict=True)),
-            torch.zeros(()),
-        )
+        return self._moments()[0]
 
     @property
     def stddev(self) -> Tensor:
-        r"""The standard deviation.
+        r"""The standard deviation $\sqrt{\sum_k w_k (\sigma_k^2 + (\mu_k - m)^2)}$.
 
-        From the second moment: $\sqrt{\sum_k w_k(\sigma_k^2 + \mu_k^2) - \text{mean}^2}$.
+        Here $m$ is the mean. The spread about the mean is summed directly (not the
+        second moment less the squared mean, which cancels to nothing for components far
+        from zero), in float64 and rounded once to the mixture's dtype.
         """
-        second_moment = sum(
+        return self._moments()[1]
+
+    def _moments(self) -> tuple[Tensor, Tensor]:
+        """Mean and standard deviation, computed in float64."""
+        wide = torch.promote_types(self.weights.dtype, torch.float64)
+        w = self.weights.to(wide)
+        mus = [c.mu.to(wide) for c in self.components]
+        sigmas = [c.sigma.to(wide) for c in self.components]
+        mean = sum((wk * mu for wk, mu in zip(w, mus, strict=True)), torch.zeros((), dtype=wide))
+        var = sum(
             (
-                w * (c.sigma**2 + c.mu**2)
-                for w, c in zip(self.weights, self.components, strict=True)
+                wk * (sigma**2 + (mu - mean) ** 2)
+                for wk, mu, sigma in zip(w, mus, sigmas, strict=True)
             ),
-            torch.zeros(()),
+            torch.zeros((), dtype=wide),
         )
-        return (second_moment - self.mean**2).sqrt()
+        dtype = self.weights.dtype
+        return mean.to(dtype), var.sqrt().to(dtype)
 
     def __repr__(self) -> str:
         parts = ", ".join(repr(c) for c in self.components)

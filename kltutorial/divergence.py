@@ -20,9 +20,12 @@ from torch import Tensor
 from kltutorial.grid import log_normalise, trapezoid_weights
 from kltutorial.validation import (
     as_float_tensor,
+    check_bool,
     check_broadcast,
+    check_finite,
     check_log_densities,
     check_not_nan,
+    check_outcomes,
     check_positive,
     sum_tolerance,
 )
@@ -63,8 +66,11 @@ def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
         >>> kl_divergence(p, q)
         tensor(0.5108)
     """
+    log_probs = check_bool(log_probs, "log_probs")
     p = as_float_tensor(p, "p")
     q = as_float_tensor(q, "q")
+    check_outcomes(p, "p")
+    check_outcomes(q, "q")
     check_broadcast({"p": p.shape, "q": q.shape})
     if p.shape[-1] != q.shape[-1]:
         raise ValueError(
@@ -74,8 +80,10 @@ def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
     for name, value in (("p", p), ("q", q)):
         check_not_nan(value, name)
         _check_distribution(value, name, log_probs)
-    log_p, log_q = (p, q) if log_probs else (_log(p), _log(q))
-    return _kl_from_logs(log_p, log_q)
+    log_p, log_q = (p, q) if log_probs else (log_or_minus_inf(p), log_or_minus_inf(q))
+    # Rounding can leave the sum of nearly equal distributions a hair below zero; the
+    # divergence is not negative, so neither is what leaves the package.
+    return kl_from_logs(log_p, log_q).clamp_min(0)
 
 
 def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
@@ -113,16 +121,16 @@ def grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
             ``x``, a log-density is NaN or ``+inf``, or ``log_p`` is ``-inf`` everywhere.
     """
     log_p, log_q, x = check_log_densities(log_p, log_q, x)
-    return _grid_kl(log_p, log_q, x)
+    return unchecked_grid_kl(log_p, log_q, x).clamp_min(0)
 
 
-def _grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
-    """[`grid_kl`][kltutorial.grid_kl] without the argument checks."""
+def unchecked_grid_kl(log_p: Tensor, log_q: Tensor, x: Tensor) -> Tensor:
+    """[`grid_kl`][kltutorial.grid_kl] without the argument checks (for the losses)."""
     log_big_p = log_normalise(log_p, x)
     # Q_i = w_i q(x_i): the probability Q gives the grid cell around x_i. These need
     # not sum to one (Q's tails may lie outside the grid); the sum runs where P_i > 0.
     log_big_q = log_q + trapezoid_weights(x).log().to(log_q.dtype)
-    return _kl_from_logs(log_big_p, log_big_q)
+    return kl_from_logs(log_big_p, log_big_q)
 
 
 def gaussian_kl(
@@ -158,61 +166,71 @@ def gaussian_kl(
     sigma1_t = as_float_tensor(sigma1, "sigma1")
     mu2_t = as_float_tensor(mu2, "mu2")
     sigma2_t = as_float_tensor(sigma2, "sigma2")
-    check_not_nan(mu1_t, "mu1")
-    check_not_nan(mu2_t, "mu2")
+    check_finite(mu1_t, "mu1")
+    check_finite(mu2_t, "mu2")
     check_positive(sigma1_t, "sigma1")
     check_positive(sigma2_t, "sigma2")
     check_broadcast(
         {"mu1": mu1_t.shape, "sigma1": sigma1_t.shape, "mu2": mu2_t.shape, "sigma2": sigma2_t.shape}
     )
+    offset = ((mu1_t - mu2_t) / sigma2_t) ** 2
     ratio = sigma1_t / sigma2_t
-    return -ratio.log() + 0.5 * (ratio**2 + ((mu1_t - mu2_t) / sigma2_t) ** 2) - 0.5
+    if bool(((ratio**2 >= torch.finfo(ratio.dtype).tiny) & torch.isfinite(ratio**2)).all()):
+        return -ratio.log() + 0.5 * (ratio**2 + offset) - 0.5
+    # In log sigma: sigma1 / sigma2 or its square can underflow or overflow (1e-30 / 1e30
+    # in float32) where the divergence itself is an ordinary number; the log-ratio cannot.
+    log_ratio = sigma1_t.log() - sigma2_t.log()
+    return -log_ratio + 0.5 * ((2 * log_ratio).exp() + offset) - 0.5
 
 
 # --8<-- [start:kl_from_logs]
-def _log(probs: Tensor) -> Tensor:
+def log_or_minus_inf(probs: Tensor) -> Tensor:
     """``log`` with a zero gradient (not 0 * inf = NaN) where a probability is zero."""
     positive = probs > 0
     safe = torch.where(positive, probs, torch.ones_like(probs))
     return torch.where(positive, safe.log(), torch.full_like(probs, -math.inf))
 
 
-def _kl_from_logs(log_p: Tensor, log_q: Tensor) -> Tensor:
+def kl_from_logs(log_p: Tensor, log_q: Tensor) -> Tensor:
     """Sum of P (log P - log Q) over the last dim, with 0 log 0 = 0 and finite gradients.
 
     The double ``torch.where`` keeps the discarded branch finite: a masked-out
-    ``inf * 0`` would still send NaN through the backward pass.
+    ``inf * 0`` would still send NaN through the backward pass. Only ``-inf`` counts as
+    a zero: a NaN stays NaN, so an error upstream is not silently scored as 0.
     """
-    present = log_p > -math.inf  # P_i > 0
-    impossible = present & (log_q == -math.inf)  # P_i > 0 but Q_i = 0
-    safe_p = torch.where(present, log_p, torch.zeros_like(log_p))
-    safe_q = torch.where(log_q > -math.inf, log_q, torch.zeros_like(log_q))
-    terms = torch.where(present, safe_p.exp() * (safe_p - safe_q), torch.zeros_like(safe_p))
+    absent = log_p == -math.inf  # P_i = 0
+    impossible = ~absent & (log_q == -math.inf)  # P_i > 0 but Q_i = 0
+    safe_p = torch.where(absent, torch.zeros_like(log_p), log_p)
+    safe_q = torch.where(log_q == -math.inf, torch.zeros_like(log_q), log_q)
+    terms = torch.where(absent, torch.zeros_like(safe_p), safe_p.exp() * (safe_p - safe_q))
     terms = torch.where(impossible, torch.full_like(terms, math.inf), terms)
     return terms.sum(dim=-1)
     # --8<-- [end:kl_from_logs]
 
 
 def _check_distribution(value: Tensor, name: str, log_probs: bool) -> None:
-    """Check non-negativity and the sum to one, in linear or log space."""
-    n = value.shape[-1]
+    """Check non-negativity and the sum to one, in linear or log space.
+
+    The sum is taken in float64, so its own rounding does not grow with the number of
+    outcomes and the tolerance can stay a few units of ``value``'s precision.
+    """
+    wide = value.detach().to(torch.float64)
     if log_probs:
         if bool((value == math.inf).any()):
             raise ValueError(f"{name} holds log-probabilities, which must be <= 0, not +inf")
-        total = torch.logsumexp(value.detach(), dim=-1)
-        error = (total.exp() - 1).abs()
+        error = (torch.logsumexp(wide, dim=-1).exp() - 1).abs()
     else:
         if bool((value < 0).any()):
             raise ValueError(f"{name} must be probabilities >= 0, got negative entries")
         if bool(torch.isinf(value).any()):
             raise ValueError(f"{name} must be finite probabilities")
-        error = (value.detach().sum(dim=-1) - 1).abs()
-    tolerance = sum_tolerance(value.dtype, n)
+        error = (wide.sum(dim=-1) - 1).abs()
+    tolerance = sum_tolerance(value.dtype)
     if bool((error > tolerance).any()):
         worst = float(error.max())
         kind = "log-probabilities whose exp" if log_probs else "probabilities that"
         raise ValueError(
             f"{name} must be {kind} sum to one along the last dimension; "
-            f"off by {worst:.3g} (tolerance {tolerance:.1g}). Normalise it, e.g. "
-            f"{name} / {name}.sum(-1, keepdim=True)"
+            f"off by {worst:.3g} (tolerance {tolerance:.1g} for {value.dtype}). Normalise "
+            f"it, e.g. {name} / {name}.sum(-1, keepdim=True)"
         )

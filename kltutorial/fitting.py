@@ -30,25 +30,27 @@ losses are evaluated on a ``(batch, grid)`` array, and the batch elements never 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from kltutorial.adam import LossOfLogQ, SigmaParam, adam, analytic_evaluator, autograd_evaluator
-from kltutorial.derivatives import Objective
-from kltutorial.losses import get_loss
+from kltutorial.losses import get_definition
 from kltutorial.newton import minimise
+from kltutorial.objective import Objective
 from kltutorial.progress import CONVERGED, CONVERGED_FLAT, Bounds, Run
 from kltutorial.validation import (
     as_float_tensor,
+    check_bool,
     check_broadcast,
+    check_finite,
     check_grid,
     check_not_nan,
     check_positive,
+    check_positive_number,
+    check_whole_number,
 )
 
 Optimizer = Literal["newton", "adam"]
@@ -158,19 +160,18 @@ def fit(
         (tensor(2.5000), tensor(7.5664))
     """
     x = check_grid(x)
-    get_loss(loss)  # raises for an unknown name
+    get_definition(loss)  # raises for an unknown name
     mu_t = as_float_tensor(mu, "mu")
     sigma_t = as_float_tensor(sigma, "sigma")
-    check_not_nan(mu_t, "mu")
+    check_finite(mu_t, "mu")
     check_positive(sigma_t, "sigma")
     batch_shape = check_broadcast({"mu": mu_t.shape, "sigma": sigma_t.shape})
+    faithful = check_bool(faithful, "faithful")
     optimizer, sigma_param, max_steps = _resolve_options(
         optimizer, sigma_param, max_steps, faithful
     )
-    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if not (isinstance(tol, (int, float)) and tol > 0):
-        raise ValueError(f"tol must be a number > 0, got {tol!r}")
+    lr = check_positive_number(lr, "lr")
+    tol = check_positive_number(tol, "tol")
 
     # Faithful runs keep the grid's dtype (float32 in the original); the others work in
     # float64, where a certified minimum to 1e-9 is reachable, and report in x's dtype.
@@ -179,7 +180,9 @@ def fit(
     log_p = _target_log_density(target, grid)
     mu0 = mu_t.detach().to(dtype).expand(batch_shape).reshape(-1).clone()
     sigma0 = sigma_t.detach().to(dtype).expand(batch_shape).reshape(-1).clone()
-    bounds = Bounds.of(grid)
+    # The forward KL is computed in closed form in (mu, sigma) except when faithful: a
+    # narrow Q on the way to its minimum is no reason to stop it.
+    bounds = Bounds.of(grid, resolve_q=faithful or get_definition(loss).in_theta is None)
     if optimizer == "newton":
         run = minimise(Objective(loss, log_p, grid), mu0, sigma0, max_steps, tol, bounds)
     else:
@@ -212,9 +215,7 @@ def _resolve_options(
         raise ValueError("sigma_param='raw' needs optimizer='adam'; Newton works on log sigma")
     if max_steps is None:
         max_steps = 10_000 if optimizer == "adam" else 500
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise ValueError(f"max_steps must be a whole number >= 1, got {max_steps!r}")
-    return optimizer, sigma_param, max_steps
+    return optimizer, sigma_param, check_whole_number(max_steps, "max_steps", 1)
 
 
 def _target_log_density(target: Density | Tensor, x: Tensor) -> Tensor:
@@ -252,23 +253,14 @@ def _target_log_density(target: Density | Tensor, x: Tensor) -> Tensor:
 
 
 def _torch_form(loss: str, target: Density | Tensor, x: Tensor) -> LossOfLogQ:
-    """The original's losses, as ``torch.nn.functional`` computes them, per batch row."""
+    """The original's loss, as ``torch.nn.functional`` computes it, per batch row."""
     # The original passed density values (not logs) as the target, as given.
     p = target.detach() if isinstance(target, Tensor) else target.log_prob(x).detach().exp()
     p = p.to(x.dtype)
+    torch_form = get_definition(loss).torch_form
 
     def objective(log_q: Tensor) -> Tensor:
-        q = log_q.exp()
-        target = p.expand_as(q)
-        if loss == "forward_kl":  # kl_div(input=log Q, target=P), reduction 'mean'
-            return F.kl_div(log_q, target, reduction="none").mean(dim=-1)
-        if loss == "reverse_kl":  # the same call with the roles swapped
-            return F.kl_div(target.log(), q, reduction="none").mean(dim=-1)
-        if loss == "mse":
-            return F.mse_loss(q, target, reduction="none").mean(dim=-1)
-        if loss == "l1":
-            return F.l1_loss(q, target, reduction="none").mean(dim=-1)
-        return -F.cosine_similarity(q, target, dim=-1)  # maximise the similarity
+        return torch_form(p, log_q)
 
     return objective
 

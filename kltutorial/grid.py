@@ -47,3 +47,8 @@ def log_normalise(log_density: Tensor, x: Tensor) -> Tensor:
     """
     log_mass = log_density + trapezoid_weights(x).log()
     return log_mass - torch.logsumexp(log_mass, dim=-1, keepdim=True)
+
+
+def integral(values: Tensor, x: Tensor) -> Tensor:
+    r"""The trapezoid rule $\sum_i w_i f(x_i)$ over the last dimension of ``values``."""
+    return values @ trapezoid_weights(x).to(values.dtype)

@@ -28,7 +28,8 @@ import math
 import torch
 from torch import Tensor
 
-from kltutorial.derivatives import Objective
+from kltutorial.derivatives import symmetric
+from kltutorial.objective import Objective
 from kltutorial.progress import CONVERGED, CONVERGED_FLAT, Bounds, Run
 
 _MAX_RETRIES = 30
@@ -92,6 +93,13 @@ def _newton_step(
     done = positive & ((newton.abs().amax(-1) < tol) | (decrement <= noise))
     run.stop(index[done], CONVERGED)
 
+    # A loss may ask for its diagonal where the Hessian is indefinite (see its
+    # definition): the coupling is dropped there, for the step only.
+    diagonal = torch.zeros_like(positive)
+    if objective.definition.diagonal_when_indefinite:
+        diagonal = ~positive & (a > 0) & (c > 0)
+        b = torch.where(diagonal, torch.zeros_like(b), b)
+        h = symmetric(a, b, c)
     # Damp relative to the Hessian's size, and at least enough to make it positive
     # definite: then the step goes downhill even where the loss is not convex.
     scale = torch.maximum(torch.maximum(a.abs(), b.abs()), c.abs()).clamp_min(1e-300)
@@ -109,7 +117,11 @@ def _newton_step(
         # A trust region: Q moves at most its own width, and sigma by a factor e^0.5, per
         # step, so that a nearly flat region cannot fling it across the grid.
         limit = torch.stack([th[todo, 1].exp(), torch.full_like(shift, 0.5)], dim=-1)
-        step = step * (limit / step.abs().clamp_min(1e-300)).amin(-1, keepdim=True).clamp(max=1)
+        factor = (limit / step.abs().clamp_min(1e-300)).clamp(max=1)
+        # A diagonal step is two independent one-dimensional steps: each is cut back
+        # on its own, so that a long way to go in mu does not hold sigma back.
+        factor = torch.where(diagonal[todo, None], factor, factor.amin(-1, keepdim=True))
+        step = step * factor
         # If the quadratic model promises less than rounding can measure, more damping
         # will not help: the start is on a flat region or a kink. Where the Hessian is
         # not positive definite (no minimum to certify nearby), a promise below the

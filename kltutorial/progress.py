@@ -6,6 +6,7 @@ stop, and becomes a sentence in [`reasons`][kltutorial.FitResult.reasons].
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -21,6 +22,10 @@ OFF_GRID = 6
 STEP_LIMIT = 7
 INFINITE_LOSS = 8
 STILL_MOVING = 9
+SIGMA_INFINITE = 10
+SIGMA_NOT_POSITIVE = 11
+UNDEFINED_LOSS = 12
+BETWEEN_POINTS = 13
 
 MESSAGES = {
     CONVERGED: "converged",
@@ -28,9 +33,10 @@ MESSAGES = {
         "converged to within tol: no nearby point in 8 directions lowers the loss by more "
         "than tol times its value (a flat or kinked minimum the Hessian cannot certify)"
     ),
-    NON_FINITE: (
-        "mu or sigma became NaN, or sigma non-positive (raw sigma is unconstrained, and a "
-        "NaN gradient makes NaN parameters)"
+    NON_FINITE: "mu or sigma became NaN (a NaN gradient makes NaN parameters)",
+    SIGMA_INFINITE: "sigma became infinite (it overflowed: the fit blew up)",
+    SIGMA_NOT_POSITIVE: (
+        "sigma became <= 0 (a raw sigma is unconstrained: a step took it through zero)"
     ),
     TOO_WIDE: (
         "sigma grew past the grid's width: Q is spreading onto a plateau where the loss "
@@ -40,32 +46,75 @@ MESSAGES = {
     OFF_GRID: "mu left the grid",
     STEP_LIMIT: "stopped at the step limit",
     INFINITE_LOSS: "the loss is infinite here (Q has mass where the target is zero)",
+    UNDEFINED_LOSS: "the loss is undefined (NaN) here",
+    BETWEEN_POINTS: (
+        "Q fell between grid points: no grid point lies within 5 sigma of mu, so the "
+        "grid cannot see Q"
+    ),
 }
 
 
 @dataclass(frozen=True)
 class Bounds:
-    """Where a fit stops meaning anything on this grid."""
+    """Where a fit stops meaning anything on this grid.
+
+    ``narrowest`` is the smallest sigma the grid resolves, half its spacing; it is 0 for
+    a loss computed in closed form in (mu, sigma) (the forward KL), whose value does not
+    depend on resolving Q on the grid, so a path that narrows Q on the way to the
+    minimum is not cut off.
+    """
 
     low: float
     high: float
     width: float
-    spacing: float
+    narrowest: float
+    gaps: Tensor | None = None
+    """The grid, if it is so uneven that Q can fall between two of its points."""
 
     @classmethod
-    def of(cls, grid: Tensor) -> Bounds:
-        """The bounds of a 1-D increasing grid."""
+    def of(cls, grid: Tensor, resolve_q: bool = True) -> Bounds:
+        """The bounds of a 1-D increasing grid; ``resolve_q``: whether sigma must resolve."""
         low, high = float(grid[0]), float(grid[-1])
-        return cls(low, high, high - low, float((grid[1:] - grid[:-1]).min()))
+        spacings = grid[1:] - grid[:-1]
+        spacing = float(spacings.min())
+        # On a grid whose largest gap is below 10 times its smallest, a Q at least half
+        # the smallest spacing wide always has a grid point within 5 sigma of its mean.
+        uneven = resolve_q and float(spacings.max()) > 10 * spacing
+        narrowest = spacing / 2 if resolve_q else 0.0
+        return cls(low, high, high - low, narrowest, grid if uneven else None)
+
+    def between_points(self, mu: Tensor, sigma: Tensor) -> Tensor:
+        """Where no grid point lies within 5 sigma of mu (only on an uneven grid)."""
+        if self.gaps is None:
+            return torch.zeros(mu.shape, dtype=torch.bool)
+        grid = self.gaps.to(mu.dtype)
+        right = torch.searchsorted(grid, mu.clamp(self.low, self.high)).clamp(1, len(grid) - 1)
+        nearest = torch.minimum((grid[right] - mu).abs(), (grid[right - 1] - mu).abs())
+        return nearest > 5 * sigma
 
     def check(self, mu: Tensor, sigma: Tensor) -> Tensor:
         """A status code per element: a reason to stop, or RUNNING to go on."""
         code = torch.full(mu.shape, RUNNING, dtype=torch.long)
         # Assigned in reverse order of priority, so that the first matching reason wins.
         code[(mu < self.low) | (mu > self.high)] = OFF_GRID
-        code[sigma < self.spacing / 2] = TOO_NARROW
+        code[self.between_points(mu, sigma)] = BETWEEN_POINTS
+        code[sigma < self.narrowest] = TOO_NARROW
         code[sigma > self.width] = TOO_WIDE
-        code[~(torch.isfinite(mu) & torch.isfinite(sigma) & (sigma > 0))] = NON_FINITE
+        code[sigma <= 0] = SIGMA_NOT_POSITIVE
+        code[sigma == math.inf] = SIGMA_INFINITE
+        code[mu.isnan() | sigma.isnan()] = NON_FINITE
+        return code
+
+    def start(self, mu: Tensor, sigma: Tensor, loss: Tensor) -> Tensor:
+        """The status of starting points, given the loss there: the one check at the start.
+
+        Starts outside the bounds stop at once, and so do starts where the loss is not
+        finite: no step from there could be trusted, and a NaN must not become a result.
+        """
+        code = self.check(mu, sigma)
+        running = code == RUNNING
+        code[running & loss.isnan()] = UNDEFINED_LOSS
+        code[running & loss.isinf()] = INFINITE_LOSS
         return code
 
 
@@ -86,8 +135,7 @@ class Run:
     @classmethod
     def start(cls, mu: Tensor, sigma: Tensor, loss: Tensor, bounds: Bounds) -> Run:
         """Record the starting point; starts already out of bounds stop at once."""
-        status = bounds.check(mu, sigma)
-        status[(status == RUNNING) & ~torch.isfinite(loss)] = INFINITE_LOSS
+        status = bounds.start(mu, sigma, loss)
         run = cls(mu.clone(), sigma.clone(), loss.clone(), status, torch.zeros_like(status))
         run.record(torch.zeros_like(status, dtype=torch.bool))
         return run

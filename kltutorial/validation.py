@@ -7,6 +7,7 @@ passes the wrong thing learns how to fix the call instead of chasing a NaN.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 from torch import Tensor
@@ -53,6 +54,15 @@ def check_not_nan(tensor: Tensor, name: str) -> None:
         raise ValueError(f"{name} must not contain NaN")
 
 
+def check_finite(tensor: Tensor, name: str) -> None:
+    """Raise unless every entry of ``tensor`` is finite (not NaN, not infinite)."""
+    values = tensor.detach()
+    if torch.isnan(values).any():
+        raise ValueError(f"{name} must not contain NaN")
+    if torch.isinf(values).any():
+        raise ValueError(f"{name} must be finite, got an infinite value")
+
+
 def check_positive(tensor: Tensor, name: str) -> None:
     """Raise unless every entry of ``tensor`` is finite and strictly positive."""
     values = tensor.detach()
@@ -85,10 +95,51 @@ def check_grid(x: Tensor, name: str = "x") -> Tensor:
     return x
 
 
-def sum_tolerance(dtype: torch.dtype, n: int) -> float:
-    """How far a sum of ``n`` probabilities may stray from one by rounding alone."""
-    eps = torch.finfo(dtype).eps
-    return max(1e3 * eps, 10.0 * n * eps)
+def check_outcomes(tensor: Tensor, name: str) -> None:
+    """Raise if ``tensor`` has no last dimension to hold the outcomes (a 0-d tensor)."""
+    if tensor.dim() == 0:
+        raise ValueError(
+            f"{name} must have at least one dimension (its last dimension holds the "
+            f"outcomes or grid points), got a 0-d tensor (a single number)"
+        )
+
+
+def sum_tolerance(dtype: torch.dtype) -> float:
+    """How far probabilities stored in ``dtype`` may sum from one by rounding alone.
+
+    The sum is taken in float64. Each stored probability is within half a unit in the
+    last place of its true value, a relative error, so the stored values of a
+    distribution sum to one within ``eps / 2`` however many outcomes there are; a
+    normalisation done in ``dtype`` (``p / p.sum()``) adds a few ``eps`` more. 32 ``eps``
+    covers both and still rejects a distribution that is visibly off (float16's [0.05,
+    0.05], float32 values that sum to 0.5).
+    """
+    return 32 * torch.finfo(dtype).eps
+
+
+def check_bool(value: object, name: str) -> bool:
+    """Return ``value`` if it is a bool (Python or NumPy), else raise naming ``name``."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def check_whole_number(value: object, name: str, minimum: int) -> int:
+    """Return an integral number (``int``, ``numpy.int64``, ...) as ``int``, or raise."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+        if number >= minimum:
+            return number
+    raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+
+
+def check_positive_number(value: object, name: str) -> float:
+    """Return a finite real number > 0 as ``float``, or raise naming ``name``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if number > 0 and math.isfinite(number):
+            return number
+    raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
 
 
 def _sample(values: Tensor) -> str:
@@ -109,6 +160,7 @@ def check_log_densities(log_p: Tensor, log_q: Tensor, x: Tensor) -> tuple[Tensor
     log_p = as_float_tensor(log_p, "log_p")
     log_q = as_float_tensor(log_q, "log_q")
     for name, value in (("log_p", log_p), ("log_q", log_q)):
+        check_outcomes(value, name)
         check_not_nan(value, name)
         if value.shape[-1] != x.shape[0]:
             raise ValueError(

@@ -165,3 +165,85 @@ def test_repr():
     assert (
         repr(Mixture([Gaussian(0.0, 1.0)])) == "Mixture([Gaussian(mu=0.0, sigma=1.0)], weights=1.0)"
     )
+
+
+# ------------------------------------------------- issue 9: wrong values and NaN leaks
+
+
+def _mp_log_density(x: float, mu: float, sigma: float) -> tuple[float, float, float]:
+    """log N(x; mu, sigma^2) and its derivatives in mu and sigma, in mpmath."""
+    mpmath.mp.dps = 60
+    x, mu, sigma = map(mpmath.mpf, (x, mu, sigma))
+    z = (x - mu) / sigma
+    value = -(z**2) / 2 - mpmath.log(sigma) - mpmath.log(mpmath.sqrt(2 * mpmath.pi))
+    return float(value), float(z / sigma), float(-1 / sigma + z**2 / sigma)
+
+
+@pytest.mark.parametrize(
+    ("sigma", "offsets", "dtype"),
+    [
+        (1e-23, [0.0, 1e-23, -3e-23], F32),  # was NaN: sigma**2 underflows; about 52.0
+        (1e-162, [0.0, 2e-162], F64),  # likewise in float64
+        (1e20, [0.0, 1e20, 3e20], F32),  # (x - mu)**2 overflows float32
+        (0.7, [0.0, 1.3], F32),
+    ],
+)
+def test_gaussian_log_prob_at_extreme_scales_matches_mpmath(
+    sigma: float, offsets: list[float], dtype: torch.dtype
+):
+    mu = torch.tensor(0.5 * sigma, dtype=dtype, requires_grad=True)
+    s = torch.tensor(sigma, dtype=dtype, requires_grad=True)
+    x = mu.detach() + torch.tensor(offsets, dtype=dtype)
+    for i in range(len(offsets)):
+        mu.grad = s.grad = None
+        value = Gaussian(mu, s).log_prob(x[i : i + 1])
+        value.sum().backward()
+        expected, d_mu, d_sigma = _mp_log_density(
+            float(x[i]), float(mu.detach()), float(s.detach())
+        )
+        assert float(value.detach()) == pytest.approx(expected, rel=1e-6)
+        assert mu.grad is not None
+        assert s.grad is not None
+        assert float(mu.grad) == pytest.approx(d_mu, rel=1e-5, abs=1e-5 / sigma)
+        assert float(s.grad) == pytest.approx(d_sigma, rel=1e-5, abs=1e-5 / sigma)
+
+
+def test_gaussian_log_prob_extreme_scale_exact_case():
+    assert float(Gaussian(0.0, 1e-23).log_prob(torch.tensor([0.0]))) == pytest.approx(
+        -math.log(1e-23) - 0.5 * math.log(2 * math.pi), rel=1e-6
+    )
+
+
+@pytest.mark.parametrize("bad", [math.inf, -math.inf])
+def test_gaussian_rejects_an_infinite_mean(bad: float):
+    with pytest.raises(ValueError, match="mu must be finite"):
+        Gaussian(bad, 1.0)
+
+
+def test_mixture_weights_whose_sum_overflows_are_normalised():
+    mixture = Mixture([Gaussian(0.0, 1.0), Gaussian(1.0, 1.0)], [3e38, 3e38])  # was [0, 0]
+    assert mixture.weights.tolist() == [0.5, 0.5]
+
+
+def _mp_mixture_stddev(mixture: Mixture) -> float:
+    mpmath.mp.dps = 60
+    w = [mpmath.mpf(float(v)) for v in mixture.weights]
+    mus = [mpmath.mpf(float(c.mu)) for c in mixture.components]
+    sig = [mpmath.mpf(float(c.sigma)) for c in mixture.components]
+    mean = sum(a * b for a, b in zip(w, mus, strict=True))
+    var = sum(a * (s**2 + (m - mean) ** 2) for a, m, s in zip(w, mus, sig, strict=True))
+    return float(mpmath.sqrt(var))
+
+
+@pytest.mark.parametrize(
+    "components",
+    [
+        [(1e4, 1e-3)],  # was 0.0
+        [(18604.58, 1e-3), (18604.584, 1e-3)],  # was 5.657, true about 0.0022
+        [(41998.9, 1e-3), (41998.904, 1e-3)],  # was NaN
+        [(-5.0, 1.0), (10.0, 1.0)],
+    ],
+)
+def test_mixture_stddev_has_no_cancellation(components: list[tuple[float, float]]):
+    mixture = Mixture([Gaussian(m, s) for m, s in components])
+    assert float(mixture.stddev) == pytest.approx(_mp_mixture_stddev(mixture), rel=1e-5)

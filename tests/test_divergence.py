@@ -389,3 +389,117 @@ def test_grid_kl_with_zero_density_and_its_gradient():
     assert math.isfinite(float(value.detach()))
     assert bool(torch.isfinite(grad).all())
     assert bool((grad[x.abs() >= 3] == 0).all())  # where P is zero, Q does not matter
+
+
+# ------------------------------------------------- issue 9: wrong values and NaN leaks
+
+
+@pytest.mark.parametrize(
+    ("p", "q", "dtype"),
+    [
+        ([0.05, 0.05], [0.5, 0.5], torch.float16),  # was -0.2302
+        ([3.0, 3.0], [0.5, 0.5], torch.bfloat16),  # was 10.81
+    ],
+    ids=["float16", "bfloat16"],
+)
+def test_low_precision_distributions_that_do_not_sum_to_one_are_rejected(
+    p: list[float], q: list[float], dtype: torch.dtype
+):
+    with pytest.raises(ValueError, match="p must be probabilities that sum to one"):
+        kl_divergence(torch.tensor(p, dtype=dtype), torch.tensor(q, dtype=dtype))
+
+
+def test_the_sum_tolerance_does_not_grow_with_the_number_of_outcomes():
+    n = 10**6
+    half = torch.full((n,), 0.5e-6)  # sums to 0.5; the old tolerance grew with n to 1.2
+    with pytest.raises(ValueError, match=r"off by 0\.5"):
+        kl_divergence(half, torch.full((n,), 1e-6))
+    # A float32 softmax over a million outcomes is still accepted, and its KL is right.
+    logits = torch.randn(n, generator=torch.Generator().manual_seed(0))
+    p, q = torch.softmax(logits, 0), torch.softmax(0.5 * logits, 0)
+    expected = scipy.special.rel_entr(p.double().numpy(), q.double().numpy()).sum()
+    assert float(kl_divergence(p, q)) == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, F32, F64])
+def test_kl_divergence_is_never_negative_in_any_precision(dtype: torch.dtype):
+    generator = torch.Generator().manual_seed(1)
+    for _ in range(200):
+        logits = torch.randn(7, generator=generator)
+        noisy = logits + 1e-3 * torch.randn(7, generator=generator)
+        p, q = torch.softmax(logits.to(dtype), 0), torch.softmax(noisy.to(dtype), 0)
+        assert float(kl_divergence(p, q)) >= 0
+        log_p, log_q = torch.log_softmax(logits.to(dtype), 0), torch.log_softmax(noisy.to(dtype), 0)
+        assert float(kl_divergence(log_p, log_q, log_probs=True)) >= 0
+
+
+def _mp_gaussian_kl(m1: float, s1: float, m2: float, s2: float) -> tuple[float, float, float]:
+    """KL(N(m1, s1^2) || N(m2, s2^2)) and its derivatives in s1 and s2, in mpmath."""
+    mpmath.mp.dps = 60
+    m1, s1, m2, s2 = map(mpmath.mpf, (m1, s1, m2, s2))
+    value = mpmath.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - mpmath.mpf(1) / 2
+    d_s1 = -1 / s1 + s1 / s2**2
+    d_s2 = 1 / s2 - (s1**2 + (m1 - m2) ** 2) / s2**3
+    return float(value), float(d_s1), float(d_s2)
+
+
+@pytest.mark.parametrize(
+    ("s1", "s2", "dtype"),
+    [
+        (1e-30, 1e30, F32),  # was inf; true 137.655
+        (1e-20, 1e20, F32),  # value 91.60 was right, its gradient in s1 was -inf
+        (1e-300, 1e300, F64),
+        (1e-3, 1e3, F32),
+        (0.5, 2.0, F32),
+    ],
+)
+def test_gaussian_kl_at_extreme_scales_matches_mpmath(s1: float, s2: float, dtype: torch.dtype):
+    sigma1 = torch.tensor(s1, dtype=dtype, requires_grad=True)
+    sigma2 = torch.tensor(s2, dtype=dtype, requires_grad=True)
+    value = gaussian_kl(
+        torch.tensor(0.0, dtype=dtype), sigma1, torch.tensor(0.0, dtype=dtype), sigma2
+    )
+    value.backward()
+    # the oracle at the parameters as stored in dtype
+    expected, d_s1, d_s2 = _mp_gaussian_kl(0.0, float(sigma1.detach()), 0.0, float(sigma2.detach()))
+    assert float(value.detach()) == pytest.approx(expected, rel=1e-6)
+    assert sigma1.grad is not None
+    assert sigma2.grad is not None
+    assert float(sigma1.grad) == pytest.approx(d_s1, rel=1e-5)
+    assert float(sigma2.grad) == pytest.approx(d_s2, rel=1e-5)
+
+
+def test_gaussian_kl_is_inf_only_where_the_true_value_overflows():
+    assert float(gaussian_kl(0.0, 1e30, 0.0, 1e-30)) == math.inf  # was NaN
+    assert float(gaussian_kl(0.0, 1.0, 1e30, 1e-10)) == math.inf  # offset^2 / s2^2 overflows
+
+
+@pytest.mark.parametrize("name", ["mu1", "mu2"])
+@pytest.mark.parametrize("bad", [math.inf, -math.inf])
+def test_gaussian_kl_rejects_an_infinite_mean(name: str, bad: float):
+    args = {"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0, name: bad}
+    with pytest.raises(ValueError, match=f"{name} must be finite"):
+        gaussian_kl(**args)
+
+
+def test_zero_dimensional_inputs_get_a_clear_error():
+    for p, q in ((torch.tensor(1.0), torch.tensor(1.0)), (1.0, 1.0)):
+        with pytest.raises(ValueError, match="p must have at least one dimension"):
+            kl_divergence(p, q)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flag", ["yes", 1, None])
+def test_log_probs_must_be_a_bool(flag: object):
+    p = torch.tensor([0.5, 0.5])
+    with pytest.raises(TypeError, match="log_probs must be True or False"):
+        kl_divergence(p, p, log_probs=flag)  # type: ignore[arg-type]
+
+
+def test_a_nan_inside_the_log_space_sum_stays_nan():
+    # The helper behind kl_divergence and grid_kl: NaN inputs must not be scored as 0.
+    from kltutorial.divergence import kl_from_logs
+
+    nan = torch.tensor([math.nan, -1.0])
+    assert math.isnan(float(kl_from_logs(nan, torch.tensor([-1.0, -1.0]))))
+    assert math.isnan(float(kl_from_logs(torch.tensor([-1.0, -1.0]), nan)))
+    assert float(kl_from_logs(torch.tensor([-math.inf, 0.0]), torch.tensor([-5.0, 0.0]))) == 0

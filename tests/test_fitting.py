@@ -19,6 +19,8 @@ import scipy.optimize
 import scipy.stats
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.distributions import Normal
 
 from kltutorial import FitResult, Gaussian, Mixture, fit, forward_kl, get_loss
@@ -273,7 +275,7 @@ def test_log_sigma_stays_positive_and_raw_sigma_can_fail():
     raw = fit(target, x, "forward_kl", 0.0, 0.9, sigma_param="raw", **options)  # type: ignore[arg-type]
     log = fit(target, x, "forward_kl", 0.0, 0.9, sigma_param="log", **options)  # type: ignore[arg-type]
     assert not bool(raw.converged)
-    assert raw.reasons[0].startswith("mu or sigma became NaN, or sigma non-positive")
+    assert raw.reasons[0].startswith("sigma became <= 0 (a raw sigma is unconstrained")
     assert float(raw.trajectory.sigma[1]) == pytest.approx(0.9 - 1.0, abs=1e-6)
     assert float(log.trajectory.sigma[1]) == pytest.approx(0.9 / math.e, rel=1e-6)
     assert bool((log.trajectory.sigma > 0).all())
@@ -462,7 +464,11 @@ def test_loss_functions_are_the_ones_fit_minimises():
 def test_closed_form_derivatives_match_autograd(loss: str, scale: float):
     # fit's Newton steps use gradients and Hessians in (mu, log sigma) written out in
     # kltutorial.derivatives; autograd through the public loss functions is the oracle.
-    from kltutorial.derivatives import Objective, gaussian_log_q
+    from kltutorial.distributions import gaussian_log_density
+    from kltutorial.objective import Objective
+
+    def gaussian_log_q(x: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        return gaussian_log_density(x, mu[:, None], sigma[:, None])
 
     x = ORIGINAL_GRID.double()
     log_p = MIXTURE.log_prob(x) + math.log(2 * scale)
@@ -534,3 +540,182 @@ def test_adam_cosine_at_lr_1e3_depends_on_how_sigma_is_parameterised():
     log = fit(MIXTURE, x, "cosine", starts, 1.0, optimizer="adam", sigma_param="log")
     assert not bool(log.converged.any())
     assert bool((log.sigma > 10).all())  # heading for the wide solution (11.07, 18.39)
+
+
+# ------------------------------------------------------------------- issue 9: fit
+
+
+def test_adam_checks_for_an_infinite_loss_at_the_start_like_newton():
+    # 44 exact zeros in float32: the reverse KL of any Gaussian is +inf. Adam used to
+    # step on NaN gradients and report mu = sigma = NaN with loss 0.0.
+    x = torch.linspace(-15, 15, 1000)
+    p = Gaussian(0.0, 1.0).prob(x)
+    assert int((p == 0).sum()) == 44
+    for optimizer in ("newton", "adam"):
+        result = fit(p, x, "reverse_kl", optimizer=optimizer, max_steps=100)  # type: ignore[arg-type]
+        assert result.reasons == (
+            "the loss is infinite here (Q has mass where the target is zero)",
+        )
+        assert not bool(result.converged)
+        assert (float(result.mu), float(result.sigma)) == (0.0, 1.0)
+        assert float(result.loss) == math.inf
+
+
+def test_a_blown_up_log_sigma_is_reported_as_infinite_not_as_raw_sigma():
+    # Adam's first step moves log sigma by about lr = 1000: sigma = e^1000 = inf.
+    x = ORIGINAL_GRID.double()
+    result = fit(
+        Gaussian(0.0, 1.0), x, "forward_kl", 0.0, 0.1, optimizer="adam", lr=1000.0, max_steps=5
+    )
+    assert result.reasons == ("sigma became infinite (it overflowed: the fit blew up)",)
+    assert float(result.sigma) == math.inf
+    assert "raw" not in result.reasons[0]
+
+
+def test_raw_sigma_through_zero_is_blamed_on_raw_sigma():
+    x = ORIGINAL_GRID.double()
+    target = Gaussian(torch.tensor(0.0, dtype=F64), 0.2)
+    raw = fit(
+        target, x, "forward_kl", 0.0, 0.9, optimizer="adam", lr=1.0, max_steps=50, sigma_param="raw"
+    )
+    assert raw.reasons == (
+        "sigma became <= 0 (a raw sigma is unconstrained: a step took it through zero)",
+    )
+
+
+def test_newton_forward_kl_converges_from_a_far_narrow_start():
+    # Used to end at (0.448, 0.0149): "sigma shrank below half the grid spacing".
+    x = torch.linspace(-15, 15, 1000)
+    target = Gaussian(0.0, 0.35)
+    result = fit(target, x, "forward_kl", mu=10.0, sigma=0.2)
+    mean, sd = grid_moments(target.log_prob(x.double()), x.double())
+    assert result.reasons == ("converged",)
+    assert float(result.mu) == pytest.approx(mean, abs=1e-6)
+    assert float(result.sigma) == pytest.approx(sd, rel=1e-6)
+
+
+def test_newton_forward_kl_converges_from_every_start_in_the_grid():
+    x = torch.linspace(-15, 15, 1000, dtype=F64)
+    generator = torch.Generator().manual_seed(3)
+    for _ in range(3):
+        m = float(torch.rand((), generator=generator, dtype=F64) * 20 - 10)
+        sd = float(torch.rand((), generator=generator, dtype=F64) * 3 + 0.05)
+        target = Gaussian(torch.tensor(m, dtype=F64), sd)
+        mu = torch.rand(200, generator=generator, dtype=F64) * 30 - 15
+        sigma = torch.exp(torch.rand(200, generator=generator, dtype=F64) * 6 - 4)
+        result = fit(target, x, "forward_kl", mu, sigma)
+        mean, std = grid_moments(target.log_prob(x), x)
+        assert bool(result.converged.all()), set(result.reasons)
+        torch.testing.assert_close(result.mu, torch.full_like(mu, mean), rtol=0, atol=1e-6)
+        torch.testing.assert_close(result.sigma, torch.full_like(mu, std), rtol=1e-6, atol=0)
+
+
+def grid_moments(log_p: torch.Tensor, x: torch.Tensor) -> tuple[float, float]:
+    """Mean and standard deviation of the target normalised on the grid (trapezoid rule)."""
+    xs = x.double().numpy()
+    p = np.exp(log_p.double().numpy() - log_p.double().numpy().max())
+    mass = scipy.integrate.trapezoid(p, xs)
+    mean = scipy.integrate.trapezoid(p * xs, xs) / mass
+    var = scipy.integrate.trapezoid(p * (xs - mean) ** 2, xs) / mass
+    return float(mean), float(math.sqrt(var))
+
+
+@pytest.mark.parametrize("tol", [math.inf, math.nan, 0.0, -1.0])
+def test_tol_must_be_finite_and_positive(tol: float):
+    with pytest.raises(ValueError, match="tol must be a finite number > 0"):
+        fit(MIXTURE, ORIGINAL_GRID, tol=tol)  # inf used to "converge" at the start
+
+
+def test_max_steps_accepts_integral_numbers():
+    a = fit(MIXTURE, ORIGINAL_GRID, max_steps=np.int64(5))  # type: ignore[arg-type]
+    b = fit(MIXTURE, ORIGINAL_GRID, max_steps=5)
+    assert torch.equal(a.mu, b.mu)
+    assert a.reasons == b.reasons
+    for bad in (5.0, True, 0, "5"):
+        with pytest.raises(ValueError, match="max_steps must be a whole number >= 1"):
+            fit(MIXTURE, ORIGINAL_GRID, max_steps=bad)  # type: ignore[arg-type]
+
+
+def test_fit_rejects_an_infinite_start():
+    with pytest.raises(ValueError, match="mu must be finite"):
+        fit(MIXTURE, ORIGINAL_GRID, mu=math.inf)
+
+
+# Hypothesis properties of fit itself (few examples: each is a fit).
+FIT_PROPERTY = settings(max_examples=12, deadline=None, derandomize=True)
+LOSS_NAMES = st.sampled_from(["forward_kl", "reverse_kl", "mse", "l1", "cosine"])
+STARTS = st.lists(st.tuples(st.floats(-14, 14), st.floats(0.1, 20)), min_size=2, max_size=4)
+
+
+@FIT_PROPERTY
+@given(LOSS_NAMES, STARTS)
+def test_property_batched_fit_equals_single_starts(loss: str, starts: list[tuple[float, float]]):
+    x = ORIGINAL_GRID.double()
+    mu = torch.tensor([m for m, _ in starts], dtype=F64)
+    sigma = torch.tensor([s for _, s in starts], dtype=F64)
+    batch = fit(MIXTURE, x, loss, mu, sigma, max_steps=60)
+    for i in range(len(starts)):
+        one = fit(MIXTURE, x, loss, mu[i], sigma[i], max_steps=60)
+        assert float(one.mu) == float(batch.mu[i])
+        assert float(one.sigma) == float(batch.sigma[i])
+        assert one.reasons[0] == batch.reasons[i]
+
+
+@FIT_PROPERTY
+@given(LOSS_NAMES, STARTS, st.sampled_from(["newton", "adam"]))
+def test_property_every_result_is_converged_and_finite_or_has_a_reason(
+    loss: str, starts: list[tuple[float, float]], optimizer: str
+):
+    x = ORIGINAL_GRID.double()
+    mu = torch.tensor([m for m, _ in starts], dtype=F64)
+    sigma = torch.tensor([s for _, s in starts], dtype=F64)
+    result = fit(MIXTURE, x, loss, mu, sigma, optimizer=optimizer, max_steps=200, lr=0.05)  # type: ignore[arg-type]
+    for i, reason in enumerate(result.reasons):
+        if bool(result.converged[i]):
+            assert reason.startswith("converged")
+            assert math.isfinite(float(result.mu[i]))
+            assert float(result.sigma[i]) > 0
+            assert math.isfinite(float(result.sigma[i]))
+            assert math.isfinite(float(result.loss[i]))
+        else:
+            assert reason
+            assert not reason.startswith("converged")
+
+
+@FIT_PROPERTY
+@given(
+    st.floats(-8, 8),
+    st.floats(0.3, 3),
+    st.floats(-8, 8),
+    st.floats(0.3, 3),
+    st.floats(0, 1),
+    st.floats(-14, 14),
+    st.floats(0.05, 20),
+)
+def test_property_converged_forward_kl_is_moment_matching(
+    m1: float, s1: float, m2: float, s2: float, w: float, mu0: float, sigma0: float
+):
+    x = torch.linspace(-15, 15, 1000, dtype=F64)
+    target = Mixture(
+        [Gaussian(torch.tensor(m1, dtype=F64), s1), Gaussian(torch.tensor(m2, dtype=F64), s2)],
+        [w, 1 - w] if 0 < w < 1 else None,
+    )
+    result = fit(target, x, "forward_kl", mu0, sigma0)
+    mean, sd = grid_moments(target.log_prob(x), x)
+    assert result.reasons == ("converged",)
+    assert float(result.mu) == pytest.approx(mean, abs=1e-6)
+    assert float(result.sigma) == pytest.approx(sd, abs=1e-6)
+
+
+def test_a_cosine_fit_whose_q_falls_off_the_grid_points_says_so():
+    # A grid with a hole in [-1, 1] and a narrow Q inside it: every q(x_i) underflows.
+    # The reason used to be "the loss is infinite here (Q has mass where the target is
+    # zero)", which is not why.
+    x = torch.cat([torch.linspace(-15, -1, 500), torch.linspace(1, 15, 500)]).double()
+    result = fit(
+        Gaussian(-5.0, 1.0), x, "cosine", torch.tensor([0.0, -5.5]), torch.tensor([0.02, 1.0])
+    )
+    assert result.reasons[0].startswith("Q fell between grid points")
+    assert not bool(result.converged[0])
+    assert result.reasons[1] == "converged"
+    assert float(result.mu[1]) == pytest.approx(-5.0, abs=1e-6)

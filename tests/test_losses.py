@@ -324,3 +324,106 @@ def test_cosine_relates_to_cosine_similarity():
     assert got == pytest.approx(exact, rel=1e-14)
     # Without the weights (the original's call) it differs only by the end points.
     assert got == pytest.approx(-float(F.cosine_similarity(q, p, dim=-1)), rel=1e-6)
+
+
+# ------------------------------------------------- issue 9: cosine, 0-d, one home per loss
+
+
+def _cosine_by_quadrature(log_p: torch.Tensor, log_q: torch.Tensor, x: torch.Tensor) -> float:
+    """The same trapezoid sums as cosine, in mpmath from the logs (no underflow)."""
+    import mpmath
+
+    mpmath.mp.dps = 40
+    w = np.zeros(len(x))
+    gaps = np.diff(x.double().numpy())
+    w[:-1] += gaps / 2
+    w[1:] += gaps / 2
+    lp, lq = log_p.double().tolist(), log_q.double().tolist()
+    p = [mpmath.exp(v) for v in lp]
+    q = [mpmath.exp(v) for v in lq]
+    inner = mpmath.fsum(wi * a * b for wi, a, b in zip(w, p, q, strict=True))
+    pp = mpmath.fsum(wi * a * a for wi, a in zip(w, p, strict=True))
+    qq = mpmath.fsum(wi * b * b for wi, b in zip(w, q, strict=True))
+    return float(-inner / mpmath.sqrt(pp * qq))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["q_underflows", "p_plus_100", "p_minus_200", "far_apart"],
+)
+def test_cosine_is_finite_at_any_scale(case: str):
+    x = torch.linspace(-15, 15, 301)
+    log_p = Gaussian(0.0, 1.0).log_prob(x)
+    log_q = Gaussian(1.0, 2.0).log_prob(x)
+    if case == "q_underflows":
+        log_q = log_q - 200  # exp is 0 in float32 everywhere: was NaN
+    elif case == "p_plus_100":
+        log_p = log_p + 100  # exp overflows float32 at the peak: was NaN
+    elif case == "p_minus_200":
+        log_p = log_p - 200
+    else:
+        log_q = Gaussian(14.0, 0.1).log_prob(x)
+    value = cosine(log_p, log_q, x)
+    assert math.isfinite(float(value))
+    assert float(value) == pytest.approx(
+        _cosine_by_quadrature(log_p, log_q, x), rel=1e-5, abs=1e-30
+    )
+
+
+def test_cosine_of_a_zero_curve_is_an_error_that_says_why():
+    x = torch.linspace(-15, 15, 101)
+    log_p = Gaussian(0.0, 1.0).log_prob(x)
+    with pytest.raises(ValueError, match="cosine of a curve that is zero everywhere is undefined"):
+        cosine(log_p, torch.full_like(x, -math.inf), x)  # was NaN
+    with pytest.raises(ValueError, match="log_p must be finite somewhere"):
+        cosine(torch.full_like(x, -math.inf), log_p, x)
+
+
+@pytest.mark.parametrize("name", ["forward_kl", "reverse_kl", "mse", "l1", "cosine"])
+def test_zero_dimensional_log_densities_get_a_clear_error(name: str):
+    x = torch.linspace(-1, 1, 5)
+    with pytest.raises(ValueError, match="log_p must have at least one dimension"):
+        LOSSES[name](torch.tensor(0.0), torch.tensor(0.0), x)  # was IndexError
+
+
+def test_every_loss_has_one_definition_in_one_table():
+    # One table holds each loss's value, derivatives and torch.nn.functional form; the
+    # public mapping is built from it, in the same order.
+    from kltutorial.losses import TABLE, LossDefinition
+
+    assert list(TABLE) == list(LOSSES) == ["forward_kl", "reverse_kl", "mse", "l1", "cosine"]
+    x = grid(401)
+    log_p = log_normal(x, 0.3, 1.2)
+    log_q = log_normal(x, -0.5, 0.8)
+    for name, definition in TABLE.items():
+        assert isinstance(definition, LossDefinition)
+        assert definition.name == name
+        assert (definition.derivatives is None) != (definition.in_theta is None)
+        assert LOSSES[name].__doc__ == definition.value.__doc__
+        assert torch.equal(LOSSES[name](log_p, log_q, x), definition.value(log_p, log_q, x))
+
+
+def test_no_private_name_is_imported_across_modules():
+    import ast
+    import pathlib
+
+    import kltutorial
+
+    for path in pathlib.Path(kltutorial.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kltutorial"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.name} imports {private} from {node.module}"
+
+
+def test_the_gaussian_log_density_is_written_once():
+    import pathlib
+
+    import kltutorial
+
+    sources = {
+        path.name: path.read_text()
+        for path in pathlib.Path(kltutorial.__file__).parent.glob("*.py")
+    }
+    writers = [name for name, text in sources.items() if "math.sqrt(2 * math.pi)" in text]
+    assert writers == ["distributions.py"]

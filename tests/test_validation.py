@@ -271,7 +271,7 @@ def test_log_densities_must_not_be_nan_or_plus_infinity():
         ({"max_steps": 2.5}, "max_steps must be a whole number >= 1"),
         ({"lr": -1.0, "optimizer": "adam"}, "lr must be a finite number > 0"),
         ({"lr": math.nan, "optimizer": "adam"}, "lr must be a finite number > 0"),
-        ({"tol": 0.0}, "tol must be a number > 0"),
+        ({"tol": 0.0}, "tol must be a finite number > 0"),
     ],
 )
 def test_fit_options(options: dict[str, object], message: str):
