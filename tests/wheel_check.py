@@ -33,8 +33,10 @@ QUICKSTART = re.compile(
 
 def run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> str:
     """Run a command, echo it, and fail with its output if it fails."""
-    print("+", " ".join(str(c) for c in command), flush=True)
+    start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    print(f"+ {' '.join(str(c) for c in command)}  ({seconds:.0f} s)", flush=True)
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done.stdout
