@@ -6,13 +6,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 export MPLBACKEND := Agg
+# The build date goes into sitemap.xml (<lastmod>) and the gzip header of sitemap.xml.gz:
+# take the last commit's time instead, so a build on another day is byte-identical too.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
 
-.PHONY: serve test setup lint typecheck docs pytest clean
+.PHONY: serve test setup lint typecheck docs pytest package clean
 
 serve: setup
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --livereload
 
-test: setup lint typecheck docs pytest
+test: setup lint typecheck docs pytest package
 
 setup: $(VENV)/.installed node_modules/.package-lock.json
 
@@ -42,5 +48,10 @@ docs:
 pytest:
 	$(BIN)/pytest --codeblocks tests README.md docs
 
+# The sdist and the wheel built from it; the wheel alone (with the pinned torch) in a fresh
+# venv runs the README quickstart outside the repository. Nothing is left behind.
+package:
+	$(BIN)/python tests/wheel_check.py
+
 clean:
-	rm -rf site build .cache
+	rm -rf site build dist .cache

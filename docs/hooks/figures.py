@@ -4,9 +4,10 @@ Each script defines ``draw() -> matplotlib.figure.Figure`` using ``kltutorial``.
 goes into the site as ``figures/<name>.svg``, so a page shows it with
 ``![what it shows](figures/<name>.svg)``. Nothing is written into ``docs/``: figures
 are cached in ``.cache/figures/`` under a key made of the script, the ``kltutorial``
-sources and the pinned requirements, so a change to any of them redraws the figure and
-an unchanged build draws nothing. Scripts run in a fresh interpreter, so ``mkdocs serve``
-never draws with a stale import of ``kltutorial``.
+sources and the pinned requirements, so a change to any of them redraws the figure, an
+unchanged build draws nothing, and files under keys no longer current are deleted.
+Scripts run in a fresh interpreter, so ``mkdocs serve`` never draws with a stale import
+of ``kltutorial``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
+CACHE = Path(".cache", "figures")
+"""The figures' cache, relative to the project root."""
+
 
 def source_key(root: Path) -> str:
     """A hash of everything a generated output depends on besides its own source."""
@@ -31,17 +35,31 @@ def source_key(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def cache_paths(root: Path, scripts: list[Path]) -> dict[Path, Path]:
+    """Where each script's SVG is cached: ``.cache/figures/<name>-<key>.svg``."""
+    shared = source_key(root).encode()
+    paths: dict[Path, Path] = {}
+    for script in scripts:
+        key = hashlib.sha256(script.read_bytes() + shared).hexdigest()[:16]
+        paths[script] = root / CACHE / f"{script.stem}-{key}.svg"
+    return paths
+
+
+def prune(cache: Path, keep: set[Path]) -> list[Path]:
+    """Delete every file in ``cache`` but ``keep`` (old keys, half-written drawings)."""
+    stale = sorted(p for p in cache.iterdir() if p.is_file() and p not in keep)
+    for path in stale:
+        path.unlink()
+    return stale
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add one SVG per figure script, drawing the ones not in the cache."""
     root = Path(config.config_file_path).parent
-    cache = root / ".cache" / "figures"
-    cache.mkdir(parents=True, exist_ok=True)
-    shared = source_key(root)
     scripts = sorted(Path(config.docs_dir, "figures").glob("*.py"))
-    targets = {}
-    for script in scripts:
-        key = hashlib.sha256(script.read_bytes() + shared.encode()).hexdigest()[:16]
-        targets[script] = cache / f"{script.stem}-{key}.svg"
+    targets = cache_paths(root, scripts)
+    cache = root / CACHE
+    cache.mkdir(parents=True, exist_ok=True)
     missing = [(s, t) for s, t in targets.items() if not t.exists()]
     if missing:
         args = [str(p) for pair in missing for p in pair]
@@ -50,6 +68,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         )
         if done.returncode != 0:
             raise PluginError(f"drawing figures failed:\n{done.stderr[-4000:]}")
+    prune(cache, set(targets.values()))
     for script, target in targets.items():
         files.append(
             File.generated(
