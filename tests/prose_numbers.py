@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
 from scipy import integrate, optimize, stats
@@ -48,9 +48,15 @@ class Oracle(NamedTuple):
 MODES = ((-5.0, 1.0), (10.0, 1.0))
 
 
+@overload
+def mixture_logpdf(x: float) -> float: ...
+@overload
+def mixture_logpdf(x: np.ndarray) -> np.ndarray: ...
 def mixture_logpdf(x: np.ndarray | float) -> np.ndarray | float:
-    parts = [math.log(0.5) + stats.norm.logpdf(x, m, s) for m, s in MODES]
-    return np.logaddexp(*parts)
+    """ln p(x) of the target: a float for a float (the quadratures), an array for an array."""
+    left, right = (math.log(0.5) + stats.norm.logpdf(x, m, s) for m, s in MODES)
+    result: np.ndarray | float = np.logaddexp(left, right)
+    return result
 
 
 def quad(f: Callable[[float], float], low: float = -60.0, high: float = 70.0) -> float:
@@ -73,7 +79,9 @@ def mixture_variance() -> float:
     return mixture_moment(2) - mixture_moment(1) ** 2
 
 
-def integrand_peak(log_a: Callable, log_b: Callable, near: float) -> float:
+def integrand_peak(
+    log_a: Callable[[float], float], log_b: Callable[[float], float], near: float
+) -> float:
     """The largest value of a(x) ln(a(x)/b(x)) near ``near``, the peak of a KL integrand."""
 
     def negative(x: float) -> float:
@@ -139,6 +147,18 @@ def linspace_of(path: str) -> tuple[float, float, int]:
     raise LookupError(f"no torch.linspace call in {path}")
 
 
+def grid_spacing(path: str) -> float:
+    """The spacing of the first ``torch.linspace`` grid in a file: (end - start) / (steps - 1)."""
+    start, end, steps = linspace_of(path)
+    return (end - start) / (steps - 1)
+
+
+def grid_width(path: str) -> float:
+    """The width end - start of the first ``torch.linspace`` grid in a file."""
+    start, end, _ = linspace_of(path)
+    return end - start
+
+
 def fit_default(name: str) -> float:
     """A default of ``kltutorial.fit``, read from its signature in the package's source.
 
@@ -148,6 +168,7 @@ def fit_default(name: str) -> float:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == "fit":
             arguments = node.args.args[len(node.args.args) - len(node.args.defaults) :]
+            defaults: dict[ast.arg, ast.expr | None]
             defaults = dict(zip(arguments, node.args.defaults, strict=True))
             defaults |= dict(zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True))
             for argument, default in defaults.items():
@@ -211,9 +232,7 @@ DERIVED: dict[str, dict[str, Oracle]] = {
         "0.8": Oracle("the ratio p/q = 0.2/0.25 in the worked example", lambda: 0.2 / 0.25),
         "0.025": Oracle(
             "the histogram's bin width: the spacing of the example's grid",
-            lambda: (lambda a, b, n: (b - a) / (n - 1))(
-                *linspace_of("docs/examples/maximum_likelihood.py")
-            ),
+            lambda: grid_spacing("docs/examples/maximum_likelihood.py"),
         ),
         "57.25": VARIANCE,
     },
@@ -249,7 +268,7 @@ DERIVED: dict[str, dict[str, Oracle]] = {
         "22": Oracle("grid points on each side where q underflows", underflows_per_side),
         "30": Oracle(
             "the width of the original's grid: Delta x = 30/999",
-            lambda: (lambda a, b, _: b - a)(*linspace_of("docs/examples/float32_underflow.py")),
+            lambda: grid_width("docs/examples/float32_underflow.py"),
         ),
         "999": Oracle(
             "the intervals of the original's grid: Delta x = 30/999",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+from mkdocs.structure.pages import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "hooks"))
@@ -15,25 +18,27 @@ import katex as hook  # noqa: E402 - the hook module, docs/hooks/katex.py
 
 
 @pytest.fixture(scope="module")
-def renderer():
+def renderer() -> Iterator[hook.Renderer]:
     rendering = hook.Renderer(ROOT / "node_modules")
     yield rendering
     rendering.close()
 
 
-def page(src_uri: str = "page.md") -> SimpleNamespace:
-    return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri))
+def page(src_uri: str = "page.md") -> Page:
+    # The hook reads only the page's source path; the config is never read.
+    file = File(src_uri, src_dir=None, dest_dir="site", use_directory_urls=True)
+    return Page(None, file, MkDocsConfig())
 
 
 def typeset(html: str, renderer: hook.Renderer) -> str:
     hook._renderer = renderer
     try:
-        return hook.on_post_page(html, page(), SimpleNamespace())
+        return hook.on_post_page(html, page(), MkDocsConfig())
     finally:
         hook._renderer = None
 
 
-def test_arithmatex_formulas_are_rendered_in_their_element(renderer) -> None:
+def test_arithmatex_formulas_are_rendered_in_their_element(renderer: hook.Renderer) -> None:
     html = (
         '<p>Inline <span class="arithmatex">\\(a &lt; b\\)</span> and</p>'
         '<div class="arithmatex">\\[\nx^2\n\\]</div>'
@@ -47,7 +52,7 @@ def test_arithmatex_formulas_are_rendered_in_their_element(renderer) -> None:
     assert '<div class="arithmatex"><span class="katex-display">' in out
 
 
-def test_notebook_markdown_dollars_are_rendered_and_code_is_not(renderer) -> None:
+def test_notebook_markdown_dollars_are_rendered_and_code_is_not(renderer: hook.Renderer) -> None:
     html = (
         '<div class="jp-RenderedMarkdown"><p>Take $x_1$ then $$\\int f$$ '
         "<code>$not math$</code> and \\$ literal.</p></div>"
@@ -62,12 +67,14 @@ def test_notebook_markdown_dollars_are_rendered_and_code_is_not(renderer) -> Non
     assert "Outside a markdown cell $y$ stays." in out
 
 
-def test_an_unclosed_dollar_is_kept(renderer) -> None:
+def test_an_unclosed_dollar_is_kept(renderer: hook.Renderer) -> None:
     html = '<div class="jp-RenderedMarkdown"><p>It costs $5, not more.</p></div>'
     assert typeset(html, renderer) == html
 
 
-def test_a_formula_katex_cannot_parse_fails_naming_page_and_formula(renderer) -> None:
+def test_a_formula_katex_cannot_parse_fails_naming_page_and_formula(
+    renderer: hook.Renderer,
+) -> None:
     html = '<p><span class="arithmatex">\\(\\frac{1}{\\)</span></p>'
     with pytest.raises(PluginError, match=r"page\.md: KaTeX cannot typeset '\\\\frac\{1\}\{'"):
         typeset(html, renderer)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import runpy
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -37,11 +38,11 @@ from kltutorial import Gaussian, Mixture, fit, grid_kl
 DOCS = ROOT / "docs"
 
 
-def mixture_pdf(x):
+def mixture_pdf(x: np.ndarray | float) -> np.ndarray | float:
     return np.exp(mixture_logpdf(x))
 
 
-def kl_quad(p_logpdf, q_logpdf) -> float:
+def kl_quad(p_logpdf: Callable[[float], float], q_logpdf: Callable[[float], float]) -> float:
     """D(P || Q) by quadrature of p ln(p/q) over the whole line, from log-densities."""
     return quad(lambda x: math.exp(p_logpdf(x)) * (p_logpdf(x) - q_logpdf(x)))
 
@@ -82,8 +83,12 @@ def test_home_page_first_code_block_is_runnable_python() -> None:
     assert first_fence.group(1) == "python"
 
 
+# A loss's fit in the headline figure: loss -> (mu, sigma, loss value, reason).
+Fits = dict[str, tuple[float, float, float, str]]
+
+
 @pytest.fixture(scope="module")
-def headline() -> dict[str, tuple[float, float, float, str]]:
+def headline() -> Fits:
     """The fits the headline figure draws: loss -> (mu, sigma, loss value, reason)."""
     script = runpy.run_path(str(DOCS / "figures" / "headline.py"))
     p = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
@@ -112,7 +117,7 @@ def cosine_fit_near(mu0: float, sigma0: float) -> tuple[float, float]:
     return float(found.x[0]), float(found.x[1])
 
 
-def test_headline_forward_kl_matches_the_moments(headline) -> None:
+def test_headline_forward_kl_matches_the_moments(headline: Fits) -> None:
     """'From any start it lands on the target's mean and standard deviation.'"""
     mu, sigma, _, reason = headline["forward_kl"]
     assert reason == "converged"
@@ -120,7 +125,7 @@ def test_headline_forward_kl_matches_the_moments(headline) -> None:
     assert sigma == pytest.approx(math.sqrt(mixture_variance()), abs=5e-3)
 
 
-def test_headline_mode_seeking_fits(headline) -> None:
+def test_headline_mode_seeking_fits(headline: Fits) -> None:
     """Reverse KL, MSE and cosine end where their oracles put the optimum near a mode."""
     mu, sigma, _, reason = headline["reverse_kl"]
     assert reason == "converged"
@@ -133,7 +138,7 @@ def test_headline_mode_seeking_fits(headline) -> None:
     assert (mu, sigma) == pytest.approx(cosine_fit_near(9.0, 1.5), abs=5e-3)
 
 
-def test_headline_heights_in_the_alt_text(headline) -> None:
+def test_headline_heights_in_the_alt_text(headline: Fits) -> None:
     """Reverse KL's Q is 'twice as tall' as the mode; MSE's 'about as tall as the mode'."""
     mode_height = mixture_pdf(-5.0)
     _, sigma, _, _ = headline["reverse_kl"]
@@ -142,7 +147,7 @@ def test_headline_heights_in_the_alt_text(headline) -> None:
     assert stats.norm.pdf(0, 0, sigma) / mode_height == pytest.approx(1.0, abs=0.03)
 
 
-def test_headline_l1_stops_in_the_flat_valley_of_the_right_mode(headline) -> None:
+def test_headline_l1_stops_in_the_flat_valley_of_the_right_mode(headline: Fits) -> None:
     mu, sigma, loss, _ = headline["l1"]
     # The valley: any Q lying above the half-height mode scores exactly 1.
     assert abs(mu - 10.0) < 1.0
@@ -167,7 +172,7 @@ def test_cosine_and_l1_from_between_the_modes_stop_in_the_middle() -> None:
 # --- definition.md ------------------------------------------------------------------
 
 
-def test_worked_example_prints_scipys_values(pages) -> None:
+def test_worked_example_prints_scipys_values(pages: dict[str, Page]) -> None:
     p, q = [0.5, 0.3, 0.2], [0.25, 0.5, 0.25]
     page = pages["definition"]
     assert shown(page, stats.entropy(p, q), 4)  # nats
@@ -177,13 +182,13 @@ def test_worked_example_prints_scipys_values(pages) -> None:
         assert shown(page, pi * math.log(pi / qi), 4)  # each term of the sum
 
 
-def test_gaussian_closed_form_is_the_integral(pages) -> None:
+def test_gaussian_closed_form_is_the_integral(pages: dict[str, Page]) -> None:
     value = kl_quad(lambda x: stats.norm.logpdf(x, 0, 1), lambda x: stats.norm.logpdf(x, 1, 2))
     assert shown(pages["definition"], value, 6)
     assert shown(pages["numerical_stability"], value, 6)  # "closed form" in grid_sums
 
 
-def test_maximum_likelihood_example_prints_the_moments(pages) -> None:
+def test_maximum_likelihood_example_prints_the_moments(pages: dict[str, Page]) -> None:
     page = pages["definition"]
     assert shown(page, mixture_mean(), 4)
     assert shown(page, math.sqrt(mixture_variance()), 4)
@@ -199,7 +204,7 @@ def test_wide_data_narrow_model_costs_about_three_times_as_much() -> None:
     assert 2.5 < ratio < 3.5, ratio  # "about three times as much"
 
 
-def test_the_table_shows_the_true_divergences(pages) -> None:
+def test_the_table_shows_the_true_divergences(pages: dict[str, Page]) -> None:
     """Both divergences of both answers, by quadrature over the whole line."""
     page = pages["asymmetry"]
     assert shown(page, kl_quad(mixture_logpdf, wide_logpdf), 4)
@@ -241,12 +246,12 @@ def test_asymmetry_page_has_reverse_kl_in_its_headings() -> None:
 # --- numerical_stability.md ---------------------------------------------------------
 
 
-def test_underflow_example_counts_what_numpy_counts(pages) -> None:
+def test_underflow_example_counts_what_numpy_counts(pages: dict[str, Page]) -> None:
     """The example's "44 of 1000" against numpy's float32, on both sides of the grid."""
     assert shown(pages["numerical_stability"], 2 * underflows_per_side(), 0)
 
 
-def test_original_loss_relates_to_the_divergence(pages) -> None:
+def test_original_loss_relates_to_the_divergence(pages: dict[str, Page]) -> None:
     """'mean' loss = (1/1000) (1/dx) 2 (D + ln 2), D the divergence, here by quadrature."""
     x = torch.linspace(-15, 15, 1000, dtype=torch.float64)
     normal = torch.distributions.Normal

@@ -394,6 +394,16 @@ def visit(browser: Any, server: Server, site_page: SitePage, scheme: str) -> Vis
     record = Visit(site_page, scheme)
     context = new_context(browser, server, scheme)
     finished: list[Any] = []
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400:
+            record.failed_requests.append(f"{response.url}: HTTP {response.status}")
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            url = message.location.get("url", "")
+            record.console_errors.append(f"{message.text} ({url})")
+
     try:
         context.on("request", lambda request: record.request_urls.append(request.url))
         context.on("requestfinished", lambda request: finished.append(request))
@@ -401,20 +411,9 @@ def visit(browser: Any, server: Server, site_page: SitePage, scheme: str) -> Vis
             "requestfailed",
             lambda r: record.failed_requests.append(f"{r.url}: {r.failure}"),
         )
-        context.on(
-            "response",
-            lambda r: (
-                r.status >= 400 and record.failed_requests.append(f"{r.url}: HTTP {r.status}")
-            ),
-        )
+        context.on("response", on_response)
         page = context.new_page()
-        page.on(
-            "console",
-            lambda m: (
-                m.type == "error"
-                and record.console_errors.append(f"{m.text} ({m.location.get('url', '')})")
-            ),
-        )
+        page.on("console", on_console)
         page.on("pageerror", lambda error: record.page_errors.append(str(error)))
         page.goto(server.url(site_page.path), wait_until="load")
         page.wait_for_load_state("networkidle")

@@ -101,7 +101,7 @@ def test_values_agree_with_kltutorial_for_50_random_settings(explorer: Any) -> N
     print(f"largest relative difference from kltutorial over 50 settings: {worst:.2e}")
 
 
-STARTS = [
+STARTS: list[dict[str, Any]] = [
     {"target": "sum", "grid": "original", "mu": 0.0, "sigma": 1.0},
     {"target": "sum", "grid": "original", "mu": 3.0, "sigma": 8.0},
     {"target": "mixture", "grid": "original", "mu": 1.0, "sigma": 1.0},
