@@ -338,3 +338,31 @@ def test_k3_has_infinite_variance_for_the_wide_q_under_p() -> None:
     for x in (-30.0, -60.0, 40.0):
         log_integrand = 2 * stats.norm.logpdf(x, 2.5, sigma) - mixture_logpdf(x)
         assert log_integrand > 100
+
+
+# --- numbers the page's prose derives from its outputs ---------------------------------
+
+
+def test_prose_numbers_derived_from_the_outputs() -> None:
+    page = (ROOT / "docs" / "estimators.md").read_text(encoding="utf-8")
+    # "k3 needs (20 / 1.4166)^2 ~ 200 times fewer samples than k1"
+    assert "(20 / 1.4166)^2 \\approx 200" in page
+    assert round((20 / 1.4166) ** 2, -1) == 200
+    # "k2 is off by a factor of 57" for D(P || mode Q), 3179.6462 against 55.5569
+    assert round(3179.6462 / 55.5569) == 57
+    # "more than four of its own standard errors": k3 for D(P || wide Q)
+    assert (1.3306 - 0.9639) / 0.0826 > 4
+    # "373 times the true KL, yet 10^5 samples report 6"
+    assert (round(372.619), round(5.993)) == (373, 6)
+    # "expm1 gets 8 digits out of 16": 5.0000000843e-17 against 5.0000000167e-17
+    assert f"{5.0000000843e-17:.8e}"[:9] == f"{5.0000000167e-17:.8e}"[:9]
+    assert f"{5.0000000843e-17:.9e}"[:10] != f"{5.0000000167e-17:.9e}"[:10]
+    # "from 1.70 to 1.29 times the KL", Exercise 3
+    assert (round(1.6957, 2), round(1.2928, 2)) == (1.70, 1.29)
+
+
+def test_log_r_at_the_far_mode_and_its_distance() -> None:
+    """Samples of P's right mode have log r around -112 against Q = N(-5, 1)."""
+    log_r = stats.norm.logpdf(10.0, -5, 1) - mixture_logpdf(10.0)
+    assert round(log_r) == -112
+    assert (10 - (-5)) / 1 == 15  # "fifteen standard deviations from Q's mean"

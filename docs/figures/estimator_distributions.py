@@ -33,7 +33,7 @@ def draw() -> matplotlib.figure.Figure:
             ax,
             "estimate / true KL",
             "density" if mu == 0.1 else "",
-            f"$P = \\mathcal{{N}}(0, 1)$, $Q = \\mathcal{{N}}({mu:g}, 1)$",
+            f"$P = N(0, 1)$, $Q = N({mu:g}, 1)$",
         )
     axes[0].annotate(
         "true KL",

@@ -54,7 +54,7 @@ def draw() -> matplotlib.figure.Figure:
     )
     label_axes(
         ax,
-        r"$\mu$, the mean of $Q = \mathcal{N}(\mu, 1)$; $P = \mathcal{N}(0, 1)$",
+        r"$\mu$, the mean of $Q = N(\mu, 1)$; $P = N(0, 1)$",
         "std / true KL",
     )
     ax.legend(loc="upper left", ncols=2, fontsize=9)
