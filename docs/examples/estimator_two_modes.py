@@ -27,13 +27,14 @@ def sample_gaussian(g, n):
 # A grid wide enough for the wide Gaussian's tails (it has 5% of its mass beyond 15).
 x = torch.linspace(-60, 70, 13_001)
 cases = [
-    ("D(P || wide Q), x ~ P", p, wide, sample_p),
-    ("D(P || mode Q), x ~ P", p, mode, sample_p),
-    ("D(wide Q || P), x ~ Q", wide, p, lambda n: sample_gaussian(wide, n)),
-    ("D(mode Q || P), x ~ Q", mode, p, lambda n: sample_gaussian(mode, n)),
+    ("P || wide Q", p, wide, sample_p),
+    ("P || mode Q", p, mode, sample_p),
+    ("wide Q || P", wide, p, lambda n: sample_gaussian(wide, n)),
+    ("mode Q || P", mode, p, lambda n: sample_gaussian(mode, n)),
 ]
-print("wide Q = N(2.5, 7.5664^2), mode Q = N(-5, 1);", f"{n:,} samples per row")
-print(f"{'':22}{'grid_kl':>8}" + "".join(f"{name + ' +- s.e.':>22}" for name in ("k1", "k2", "k3")))
+print("wide Q = N(2.5, 7.5664^2), mode Q = N(-5, 1)")
+print(f"D(first || second), {n:,} samples of the first; each estimate (its s.e.)")
+print(f"{'':11}{'grid_kl':>10}" + "".join(f"{name:>20}" for name in ("k1", "k2", "k3")))
 for label, first, second, sample in cases:
     grid = grid_kl(first.log_prob(x), second.log_prob(x), x).item()
     samples = sample(n)
@@ -41,5 +42,5 @@ for label, first, second, sample in cases:
     cells = []
     for estimator in ("k1", "k2", "k3"):
         k = monte_carlo_kl(log_first, log_second, estimator)
-        cells.append(f"{k.mean().item():10.4f} +-{k.std().item() / math.sqrt(n):8.4f}")
-    print(f"{label:22}{grid:8.4f} " + " ".join(cells))
+        cells.append(f"{k.mean().item():9.4f} ({k.std().item() / math.sqrt(n):7.4f})")
+    print(f"{label:11}{grid:10.4f}" + "".join(" " + cell for cell in cells))
