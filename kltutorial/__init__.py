@@ -6,6 +6,7 @@ Gaussian to a target, and the fit itself. Everything public is importable from h
 
 from kltutorial.distributions import Gaussian, Mixture
 from kltutorial.divergence import gaussian_kl, grid_kl, kl_divergence
+from kltutorial.estimators import monte_carlo_kl
 from kltutorial.fitting import FitResult, Trajectory, fit
 from kltutorial.losses import LOSSES, cosine, forward_kl, get_loss, l1, mse, reverse_kl
 
@@ -23,6 +24,7 @@ __all__ = [
     "grid_kl",
     "kl_divergence",
     "l1",
+    "monte_carlo_kl",
     "mse",
     "reverse_kl",
 ]
