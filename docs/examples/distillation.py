@@ -1,5 +1,7 @@
 """Knowledge distillation: a small student with 100 labels, with and without a teacher."""
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -30,7 +32,12 @@ def mlp(hidden: int) -> nn.Module:
     return nn.Sequential(nn.Linear(FEATURES, hidden), nn.ReLU(), nn.Linear(hidden, CLASSES))
 
 
-def train(model: nn.Module, loss_of_logits, x: torch.Tensor, steps: int = 150) -> nn.Module:
+def train(
+    model: nn.Module,
+    loss_of_logits: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    steps: int = 150,
+) -> nn.Module:
     """Full-batch Adam on loss_of_logits(model(x))."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(steps):
@@ -46,7 +53,14 @@ def accuracy(model: nn.Module) -> float:
         return (model(x_test).argmax(-1) == y_test).float().mean().item()
 
 
-def distillation_loss(student, teacher, labels, temperature: float, alpha: float):
+# --8<-- [start:loss]
+def distillation_loss(
+    student: torch.Tensor,
+    teacher: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float,
+    alpha: float,
+) -> torch.Tensor:
     """Hinton et al.'s loss: alpha on the soft targets, 1 - alpha on the hard labels."""
     soft = F.kl_div(
         F.log_softmax(student / temperature, -1),
@@ -56,6 +70,9 @@ def distillation_loss(student, teacher, labels, temperature: float, alpha: float
     )
     hard = F.cross_entropy(student, labels)
     return alpha * soft * temperature**2 + (1 - alpha) * hard
+
+
+# --8<-- [end:loss]
 
 
 teacher = train(mlp(64), lambda logits: F.cross_entropy(logits, y_train), x_train)
