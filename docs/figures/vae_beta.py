@@ -5,6 +5,7 @@ from pathlib import Path
 
 import matplotlib.figure
 import torch
+from matplotlib.lines import Line2D
 
 from kltutorial.plotting import COLORS, label_axes, new_figure
 
@@ -16,8 +17,8 @@ def draw() -> matplotlib.figure.Figure:
     # One source of truth: the example trains the four models (and prints its table).
     example = runpy.run_path(str(EXAMPLE))
     data = example["data"]
-    fig, axes = new_figure(ncols=4, width=10.0, height=2.9, sharex=True, sharey=True)
-    for ax, (beta, model) in zip(axes, example["models"].items(), strict=True):
+    fig, axes = new_figure(ncols=2, nrows=2, width=7.0, height=5.0, sharex=True, sharey=True)
+    for ax, (beta, model) in zip(axes.flat, example["models"].items(), strict=True):
         with torch.no_grad():
             mu, _ = model.encode(data)
             decoded = model.decoder(mu)
@@ -30,10 +31,19 @@ def draw() -> matplotlib.figure.Figure:
         )
         units = "unit" if active == 1 else "units"
         label_axes(
-            ax, "x₁", "x₂" if ax is axes[0] else "", f"β = {beta:g}: {active} active {units}"
+            ax,
+            "x₁" if ax in axes[1] else "",
+            "x₂" if ax in axes[:, 0] else "",
+            f"β = {beta:g}: {active} active {units}",
         )
-        ax.set_aspect("equal")
-    axes[0].scatter([], [], s=12, color=COLORS["target"], alpha=0.5, label="data")
-    axes[0].scatter([], [], s=12, color=COLORS["forward_kl"], label="reconstruction")
-    axes[0].legend(loc="upper center", fontsize=9, handletextpad=0.1)
+    fig.legend(
+        handles=[
+            Line2D([], [], ls="", marker="o", color=COLORS["target"], alpha=0.5, label="data"),
+            Line2D([], [], ls="", marker="o", color=COLORS["forward_kl"], label="reconstruction"),
+        ],
+        loc="outside lower center",
+        ncols=2,
+        fontsize=10,
+        frameon=False,
+    )
     return fig
