@@ -256,7 +256,7 @@ def test_vae_claims_follow_from_the_shown_table() -> None:
     assert [r[3] for r in rows] == [2, 2, 1, 1]
     errors = [r[4] for r in rows]
     assert errors == sorted(errors)
-    assert rows[2][2] == 0.0  # beta = 10: the second dimension is the prior
+    assert rows[2][2] <= 0.001  # beta = 10: the second dimension is practically the prior
     # beta = 10 keeps the curve and drops the noise: the error is near the noise variance.
     noise_variance = 2 * 0.05**2
     assert round(noise_variance, 3) == 0.005
@@ -326,7 +326,7 @@ def toy_policies() -> list[tuple[float, np.ndarray, np.ndarray]]:
 
 
 def rlhf_blocks() -> dict[float, str]:
-    text = shown_output("kl_penalty_estimators")
+    text = block_output_after("SAMPLES = 1_000_000")
     parts = re.split(r"^drift ([\d.]+): ", text, flags=re.MULTILINE)[1:]
     return {float(parts[i]): parts[i + 1] for i in range(0, len(parts), 2)}
 
@@ -365,7 +365,7 @@ def test_k1_precision_needs_about_1500_tokens() -> None:
     assert 1400 < relative_std**2 < 1600
     k3_ratios = [
         float(m)
-        for m in re.findall(r"k3: .*std / KL\s+([\d.]+)", shown_output("kl_penalty_estimators"))
+        for m in re.findall(r"k3: .*std / KL\s+([\d.]+)", block_output_after("SAMPLES = 1_000_000"))
     ]
     assert (min(k3_ratios), max(k3_ratios)) == (1.14, 1.23)
 

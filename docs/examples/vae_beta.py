@@ -39,7 +39,7 @@ def loss_terms(model: VAE, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     return reconstruction.mean(), kl_to_standard_normal(mu, log_var).sum(-1).mean()
 
 
-def train(beta: float, steps: int = 300) -> VAE:
+def train(beta: float, steps: int = 200) -> VAE:
     """Minimise reconstruction + beta * KL (beta = 1 is minus the ELBO) with Adam."""
     torch.manual_seed(1)  # the same initial network for every beta
     model = VAE()
