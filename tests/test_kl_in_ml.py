@@ -348,11 +348,11 @@ def test_per_token_estimators_against_exact_sums() -> None:
             std = math.sqrt((policy * k**2).sum() - exact**2)
             assert number_after(line, "std / KL") == pytest.approx(std / exact, rel=0.01)
             negative = policy[k < 0].sum()
-            shown_negative = float(re.search(r"([\d.]+)% of tokens", line).group(1)) / 100
+            shown_negative = float(re.search(r"([\d.]+)% negative", line).group(1)) / 100
             assert shown_negative == pytest.approx(negative, abs=0.002)
             # "Every mean is within two standard errors of the exact KL."
             mean = number_after(line, "mean")
-            standard_error = number_after(line, "standard error")
+            standard_error = number_after(line, "s.e.")
             assert standard_error == pytest.approx(std / 1000, rel=0.02, abs=5e-7)
             assert abs(mean - exact) < 2 * standard_error
 
