@@ -16,9 +16,10 @@ Q = Normal(0.0, 1.0)
 # The pitfall: turn log Q into probabilities, then take their log again.
 q = Q.log_prob(x).exp()
 underflow = q == 0
+left, right = int((underflow & (x < 0)).sum()), int((underflow & (x > 0)).sum())
 print(
     f"grid points where q underflows to exactly 0: {int(underflow.sum())} of {len(x)}"
-    f" ({int((underflow & (x < 0)).sum())} at the left end, {int((underflow & (x > 0)).sum())} at the right)"
+    f" ({left} at the left end, {right} at the right)"
 )
 print(f"  they are the points with |x| >= {x[underflow].abs().min():.4f}")
 print(f"  log q = Q.log_prob(x) at x = 15: {Q.log_prob(x)[-1]:.2f}")

@@ -42,8 +42,7 @@ print(f"after {steps:,} steps at lr = 1e-3, from mu = 0, sigma = 1:")
 print("loss multiplied by   Adam: mu, sigma     SGD: mu, sigma")
 for i, name in enumerate(["1", "15.015", "1/15.015"]):
     print(
-        f"{name:>18}   {mu_adam[i]:.5f}, {sigma_adam[i]:.5f}   "
-        f"{mu_sgd[i]:.5f}, {sigma_sgd[i]:.5f}"
+        f"{name:>18}   {mu_adam[i]:.5f}, {sigma_adam[i]:.5f}   {mu_sgd[i]:.5f}, {sigma_sgd[i]:.5f}"
     )
 spread = max(float(mu_adam.max() - mu_adam.min()), float(sigma_adam.max() - sigma_adam.min()))
 print(f"largest difference between the three Adam runs: {spread:.0e}")
