@@ -16,8 +16,13 @@ Q = Normal(0.0, 1.0)
 # The pitfall: turn log Q into probabilities, then take their log again.
 q = Q.log_prob(x).exp()
 underflow = q == 0
-print(f"grid points where q underflows to exactly 0: {int(underflow.sum())} of {len(x)}")
+left, right = int((underflow & (x < 0)).sum()), int((underflow & (x > 0)).sum())
+print(
+    f"grid points where q underflows to exactly 0: {int(underflow.sum())} of {len(x)}"
+    f" ({left} at the left end, {right} at the right)"
+)
 print(f"  they are the points with |x| >= {x[underflow].abs().min():.4f}")
+print(f"  log q = Q.log_prob(x) at x = 15: {Q.log_prob(x)[-1]:.2f}")
 print(f"  log q there is {Q.log_prob(x)[underflow].max():.2f} or lower,")
 print(f"  below float32's smallest positive number, exp({math.log(2.0**-149):.2f})")
 print(f"  p there is > 0: its smallest value is {p[underflow].min():.3g}")

@@ -1,5 +1,8 @@
 """What the reductions of torch.nn.functional.kl_div compute, against the KL per sample."""
 
+import textwrap
+import warnings
+
 import torch
 import torch.nn.functional as F
 
@@ -15,8 +18,12 @@ print(f"  their sum:                     {per_sample.sum():.4f}")
 print()
 print(f"reduction='batchmean':           {F.kl_div(q.log(), p, reduction='batchmean'):.4f}")
 print(f"reduction='sum':                 {F.kl_div(q.log(), p, reduction='sum'):.4f}")
-# The default. PyTorch warns about it (on stderr): it divides by all 6 elements.
-print(f"reduction='mean' (the default):  {F.kl_div(q.log(), p):.4f}")
+# The default divides by all 6 elements. PyTorch warns about it; catch the warning to
+# print it here, word for word.
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    mean = F.kl_div(q.log(), p)
+print(f"reduction='mean' (the default):  {mean:.4f}")
 print(f"  = the sum / (2 * 3):           {per_sample.sum() / p.numel():.4f}")
 print()
 # 'batchmean' divides by the size of the first dimension. Without a batch dimension
@@ -25,3 +32,6 @@ one_pair = F.kl_div(q[0].log(), p[0], reduction="batchmean")
 batch_of_one = F.kl_div(q[:1].log(), p[:1], reduction="batchmean")
 print(f"one pair, no batch dim, 'batchmean': {one_pair:.4f}")
 print(f"one pair, batch of one, 'batchmean': {batch_of_one:.4f}")
+print()
+print("PyTorch's warning for 'mean':")
+print(textwrap.fill(str(caught[0].message), width=88))

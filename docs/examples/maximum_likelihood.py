@@ -28,3 +28,4 @@ print(f"target P:                     mu = {p.mean:.4f}, sigma = {p.stddev:.4f}"
 print(f"maximum likelihood:           mu = {mle_mu:.4f}, sigma = {mle_sigma:.4f}")
 print(f"min forward KL to histogram:  mu = {kl_fit.mu:.4f}, sigma = {kl_fit.sigma:.4f}")
 print(f"fit converged: {bool(kl_fit.converged)}")
+print(f"histogram: {len(x)} bins, each {dx:.3f} wide")
