@@ -7,7 +7,9 @@ Gaussian to a target, and the fit itself. Everything public is importable from h
 from kltutorial.distributions import Gaussian, Mixture
 from kltutorial.divergence import gaussian_kl, grid_kl, kl_divergence
 from kltutorial.fitting import FitResult, Trajectory, fit
+from kltutorial.jensen_shannon import js_divergence
 from kltutorial.losses import LOSSES, cosine, forward_kl, get_loss, l1, mse, reverse_kl
+from kltutorial.multivariate import multivariate_gaussian_kl
 
 __all__ = [
     "LOSSES",
@@ -21,8 +23,10 @@ __all__ = [
     "gaussian_kl",
     "get_loss",
     "grid_kl",
+    "js_divergence",
     "kl_divergence",
     "l1",
     "mse",
+    "multivariate_gaussian_kl",
     "reverse_kl",
 ]
