@@ -90,7 +90,7 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
     # --8<-- [start:terms]
     # M = L_q^-1 L_p is lower triangular, with diagonal L_p,ii / L_q,ii; then
     # tr(S_q^-1 S_p) = ||M||_F^2 and ln det S_q - ln det S_p = -sum_i ln M_ii^2.
-    m = torch.linalg.solve_triangular(l_q, l_p.expand(*batch, k, k), upper=False)
+    m: Tensor = torch.linalg.solve_triangular(l_q, l_p.expand(*batch, k, k), upper=False)
     below = m.tril(diagonal=-1).square().sum(dim=(-2, -1))
     # Each diagonal entry contributes M_ii^2 - 1 - ln M_ii^2 = expm1(t) - t >= 0 with
     # t = 2 ln M_ii: the "- k" cancels term by term, not after summing large numbers.
@@ -98,7 +98,7 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
     diagonal = (torch.expm1(t) - t).sum(dim=-1)
     # The Mahalanobis term ||L_q^-1 (mu_q - mu_p)||^2.
     diff = (m_q - m_p).expand(*batch, k).unsqueeze(-1)
-    whitened = torch.linalg.solve_triangular(l_q, diff, upper=False).squeeze(-1)
+    whitened: Tensor = torch.linalg.solve_triangular(l_q, diff, upper=False).squeeze(-1)
     mahalanobis = whitened.square().sum(dim=-1)
     return 0.5 * (below + diagonal + mahalanobis)
     # --8<-- [end:terms]
@@ -142,7 +142,9 @@ def _cholesky(cov: Tensor, name: str) -> Tensor:
             f"entry; symmetrise it with ({name} + {name}.mT) / 2"
         )
     # Only the lower triangle is read, so an asymmetry within rounding does no harm.
-    factor, info = torch.linalg.cholesky_ex(cov)
+    result = torch.linalg.cholesky_ex(cov)
+    factor: Tensor = result.L
+    info = result.info
     if bool((info > 0).any()):
         raise ValueError(
             f"{name} must be positive definite (its Cholesky factorisation failed): a "
