@@ -52,8 +52,8 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
     Raises:
         TypeError: If an argument is not a floating-point tensor.
         ValueError: If an argument is empty, NaN or infinite, a covariance is not square,
-            not symmetric or not positive definite, the dimensions ``k`` differ, or the
-            batch shapes do not broadcast.
+            not symmetric, not positive definite or singular to the precision of its
+            dtype, the dimensions ``k`` differ, or the batch shapes do not broadcast.
 
     Example:
         >>> mu = torch.zeros(2)
@@ -150,5 +150,16 @@ def _cholesky(cov: Tensor, name: str) -> Tensor:
             f"{name} must be positive definite (its Cholesky factorisation failed): a "
             "covariance needs all eigenvalues > 0; add a small multiple of the identity "
             "if it is singular"
+        )
+    # Rounding can also let a singular matrix through with a tiny last pivot, and the
+    # divergence computed from it would be garbage: a pivot L_ii^2 within rounding of
+    # zero, relative to the diagonal entry it came from, means singular in this dtype.
+    n, eps = cov.shape[-1], torch.finfo(cov.dtype).eps
+    pivots = factor.detach().diagonal(dim1=-2, dim2=-1).square()
+    if bool((pivots <= 10 * n * eps * values.diagonal(dim1=-2, dim2=-1)).any()):
+        raise ValueError(
+            f"{name} is singular to {cov.dtype} precision (a pivot of its Cholesky "
+            "factorisation is lost in rounding); compute in float64, or add a small "
+            "multiple of the identity"
         )
     return factor

@@ -118,8 +118,10 @@ def test_nearly_equal_distributions_defeat_the_textbook_formula_not_this_one() -
 
 def test_report_largest_errors() -> None:
     for dtype in DTYPES:
-        print(f"{dtype}: scipy {error_scipy(dtype):.1e} (absolute), "
-              f"mpmath {error_mpmath(dtype):.1e} (relative)")
+        print(
+            f"{dtype}: scipy {error_scipy(dtype):.1e} (absolute), "
+            f"mpmath {error_mpmath(dtype):.1e} (relative)"
+        )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -208,6 +208,32 @@ def test_bad_input_raises_naming_the_argument(args, match: str) -> None:
         multivariate_gaussian_kl(*args)
 
 
+def test_singular_in_float32_is_refused_where_torch_returns_a_wrong_number() -> None:
+    # The page's example: eigenvalues 1 and 1e-9 along the diagonals.
+    small = 1e-9
+    cov = torch.tensor([[1 + small, 1 - small], [1 - small, 1 + small]], dtype=F64) / 2
+    exact = 0.5 * (1 + small - 2 - math.log(small))  # tr(cov) - k - ln det(cov), halved
+    mu = torch.zeros(2, dtype=F64)
+    # Storing the entries in float64 moves the eigenvalue 1e-9 by about 1e-7 of itself.
+    assert float(multivariate_gaussian_kl(mu, cov, mu, EYE)) == pytest.approx(exact, rel=1e-8)
+    mu32, cov32, eye32 = mu.float(), cov.float(), EYE.float()
+    wrong = torch_kl(MultivariateNormal(mu32, cov32), MultivariateNormal(mu32, eye32))
+    assert f"{float(wrong):.4f}" == "7.8986"  # quoted on the page
+    with pytest.raises(ValueError, match="cov_p is singular to torch.float32 precision"):
+        multivariate_gaussian_kl(mu32, cov32, mu32, eye32)
+
+
+def test_determinants_underflow_where_the_log_determinants_do_not() -> None:
+    # The page: det(1e-4 I) in 100 dimensions is 1e-400, zero in float64.
+    eye = torch.eye(100, dtype=F64)
+    assert float(torch.linalg.det(1e-4 * eye)) == 0.0
+    mu = torch.zeros(100, dtype=F64)
+    zero, s_p, s_q = (torch.tensor(v, dtype=F64) for v in (0.0, 1e-2, 2e-2))
+    expected = 100 * float(gaussian_kl(zero, s_p, zero, s_q))
+    got = multivariate_gaussian_kl(mu, 1e-4 * eye, mu, 4e-4 * eye)
+    assert float(got) == pytest.approx(expected, rel=1e-13)
+
+
 def test_integer_covariance_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="cov_q"):
         multivariate_gaussian_kl(ZERO, EYE, ZERO, torch.eye(2, dtype=torch.int64))
