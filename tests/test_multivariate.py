@@ -219,7 +219,7 @@ def test_singular_in_float32_is_refused_where_torch_returns_a_wrong_number() -> 
     mu32, cov32, eye32 = mu.float(), cov.float(), EYE.float()
     wrong = torch_kl(MultivariateNormal(mu32, cov32), MultivariateNormal(mu32, eye32))
     assert f"{float(wrong):.4f}" == "7.8986"  # quoted on the page
-    with pytest.raises(ValueError, match="cov_p is singular to torch.float32 precision"):
+    with pytest.raises(ValueError, match=r"cov_p is singular to torch\.float32 precision"):
         multivariate_gaussian_kl(mu32, cov32, mu32, eye32)
 
 

@@ -47,7 +47,7 @@ def draw() -> matplotlib.figure.Figure:
         ax.set_aspect("equal")
         ax.set_xlim(-5.2, 5.2)
         ax.set_ylim(-5.2, 5.2)
-        title = f"ρ = {rho:g}\nvar: forward {forward[0, 0]:.2f}, reverse {reverse[0, 0]:.2f}"
+        title = f"\u03c1 = {rho:g}\nvar: forward {forward[0, 0]:.2f}, reverse {reverse[0, 0]:.2f}"
         label_axes(ax, "x₁", "x₂" if rho == RHOS[0] else "", title)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
     return fig
