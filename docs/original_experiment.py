@@ -40,8 +40,9 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Normal
 
-from kltutorial import Gaussian, Mixture, fit, grid_kl
-from kltutorial import figures  # the figures: kltutorial/figures.py, one function each
+from kltutorial import Gaussian, Mixture, figures, fit, grid_kl
+
+# figures: kltutorial/figures.py, one function per figure, so the cells below show the KL code.
 
 torch.set_num_threads(1)  # the tensors here are small: extra threads only add overhead
 _ = torch.manual_seed(0)  # nothing below is random; seeded anyway so reruns are identical
@@ -121,8 +122,8 @@ print("PyTorch's own warning:", caught[0].message)
 # %% [markdown]
 # PyTorch also warns (last line above): the default `reduction='mean'` divides the sum by
 # the number of grid points as well, and only `'batchmean'` matches the mathematical
-# definition. Keep that in mind: section 4 comes back to it. From here on the warning is silenced so that the long runs
-# below don't print it again.
+# definition. Keep that in mind: section 4 comes back to it. From here on the warning is
+# silenced so that the long runs below don't print it again.
 
 # %%
 warnings.filterwarnings("ignore", message="reduction: 'mean' divides", category=UserWarning)
@@ -228,8 +229,14 @@ figures.mode_runs(
         for ends in [(original_mse.mu[k].item(), original_mse.sigma[k].item())]
     ]
     + [
-        ("cosine from mu=5", "cosine", ":", original_cos.trajectory.mu)
-        + (original_cos.mu.item(), original_cos.sigma.item())
+        (
+            "cosine from mu=5",
+            "cosine",
+            ":",
+            original_cos.trajectory.mu,
+            original_cos.mu.item(),
+            original_cos.sigma.item(),
+        )
     ],
 )
 

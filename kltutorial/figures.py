@@ -34,8 +34,8 @@ def _np(values: Tensor | Sequence[float]) -> Array:
 
 def _density(x: Tensor, mu: float | Tensor, sigma: float | Tensor) -> Array:
     """The density of N(mu, sigma^2) at x."""
-    dist = torch.distributions.Normal(torch.as_tensor(mu), torch.as_tensor(sigma))
-    return _np(dist.log_prob(x).exp())
+    z = (x - torch.as_tensor(mu)) / torch.as_tensor(sigma)
+    return _np(torch.exp(-0.5 * z**2) / (torch.as_tensor(sigma) * (2 * torch.pi) ** 0.5))
 
 
 def _legend_below(fig: Figure, ncols: int = 2) -> None:
@@ -135,7 +135,9 @@ def snapshots(
         for k, style in zip(steps, (":", "-.", "--", "-"), strict=False):
             m, s = float(mu_path[k]), float(sigma_path[k])
             label = f"step {k:,}: mu={m:.2f}, sigma={s:.2f}"
-            ax.plot(_np(x), _density(x, m, s), color=colors["forward_kl"], linestyle=style, label=label)
+            ax.plot(
+                _np(x), _density(x, m, s), color=colors["forward_kl"], linestyle=style, label=label
+            )
         ax.set_xlabel("x")
         ax.set_ylabel("density")
         _legend_below(fig)
@@ -156,7 +158,7 @@ def mode_runs(
     p: Tensor,
     runs: Sequence[tuple[str, str, str, Tensor, float, float]],
 ) -> FigureHTML:
-    """mu against the step for a few runs, and where each one's Q ends.
+    """The mean mu against the step for a few runs, and where each one's Q ends.
 
     Args:
         x: The grid.
@@ -205,13 +207,17 @@ def fitted_densities(
         fig, ax = new_figure(height=3.0)
         ax.fill_between(_np(x), _np(p), color=colors["target"], alpha=0.25, label="P (mixture)")
         for label, role, style, mu, sigma in curves:
-            ax.plot(_np(x), _density(x, mu, sigma), color=colors[role], linestyle=style, label=label)
+            ax.plot(
+                _np(x), _density(x, mu, sigma), color=colors[role], linestyle=style, label=label
+            )
         ax.set_xlabel("x")
         ax.set_ylabel("density")
         _legend_below(fig)
         return fig
 
-    described = "; ".join(f"{label}, mu {mu:.4f}, sigma {sigma:.4f}" for label, _, _, mu, sigma in curves)
+    described = "; ".join(
+        f"{label}, mu {mu:.4f}, sigma {sigma:.4f}" for label, _, _, mu, sigma in curves
+    )
     return show(
         draw,
         alt=f"The normalised mixture P shaded, with peaks at -5 and 10, and three Gaussians over "
@@ -220,7 +226,9 @@ def fitted_densities(
     )
 
 
-def _loss_bands(ax: Axes, a: Array, b: Array, values: Array, levels: Sequence[float], norm: Any = None) -> Any:
+def _loss_bands(
+    ax: Axes, a: Array, b: Array, values: Array, levels: Sequence[float], norm: Any = None
+) -> Any:
     """Filled, rasterised bands of a map (light = low) with thin vector lines between them."""
     bands = ax.contourf(a, b, values, levels=list(levels), cmap=landscape_colormap(), norm=norm)
     bands.set_rasterized(True)  # flat bands make a small embedded image
@@ -250,15 +258,32 @@ def kl_map_with_paths(
     def draw() -> Figure:
         colors = palette()
         fig, ax = new_figure(height=4.4)
-        bands = _loss_bands(ax, m, s, _np(kl_map), [float(_np(kl_map).min()), *levels, 1e3], norm=LogNorm())
-        lines = ax.contour(m, s, _np(kl_map), levels=levels, colors=colors["target"], linewidths=0.6)
+        bands = _loss_bands(
+            ax, m, s, _np(kl_map), [float(_np(kl_map).min()), *levels, 1e3], norm=LogNorm()
+        )
+        lines = ax.contour(
+            m, s, _np(kl_map), levels=levels, colors=colors["target"], linewidths=0.6
+        )
         ax.clabel(lines, fontsize=9, fmt="%.2f")
         for label, style, mu_path, sigma_path in paths:
             marker = "o" if len(mu_path) < 100 else None
-            ax.plot(_np(mu_path), _np(sigma_path), color=colors["forward_kl"], linestyle=style,
-                    marker=marker, markersize=4, label=label)
-        ax.plot(*minimum, marker="*", markersize=14, linestyle="none", color=colors["analytic"],
-                label="analytic minimum")
+            ax.plot(
+                _np(mu_path),
+                _np(sigma_path),
+                color=colors["forward_kl"],
+                linestyle=style,
+                marker=marker,
+                markersize=4,
+                label=label,
+            )
+        ax.plot(
+            *minimum,
+            marker="*",
+            markersize=14,
+            linestyle="none",
+            color=colors["analytic"],
+            label="analytic minimum",
+        )
         ax.set_xlabel("mu")
         ax.set_ylabel("sigma")
         ax.grid(False)
@@ -302,9 +327,16 @@ def loss_landscapes(
 
     def draw() -> Figure:
         colors = palette()
-        fig, axes = new_figure(ncols=len(targets), nrows=len(names), width=7, height=13.5,
-                               sharex=True, sharey=True, squeeze=False)
-        bands = None
+        fig, axes = new_figure(
+            ncols=len(targets),
+            nrows=len(names),
+            width=7,
+            height=13.5,
+            sharex=True,
+            sharey=True,
+            squeeze=False,
+        )
+        bands: Any = None
         for col, target in enumerate(targets):
             for row, name in enumerate(names):
                 ax = axes[row, col]
@@ -312,8 +344,15 @@ def loss_landscapes(
                 bands = _loss_bands(ax, m, s, rank, levels)
                 ax.contour(m, s, rank, levels=levels[1:4], colors=colors["target"], linewidths=0.4)
                 mu_k, sigma_k = minima[target, name]
-                ax.plot(_np(mu_k), _np(sigma_k), "o", color=colors[name],
-                        markeredgecolor=colors["analytic"], markersize=6, linestyle="none")
+                ax.plot(
+                    _np(mu_k),
+                    _np(sigma_k),
+                    "o",
+                    color=colors[name],
+                    markeredgecolor=colors["analytic"],
+                    markersize=6,
+                    linestyle="none",
+                )
                 ax.axhline(width, color=colors["target"], linestyle="--", linewidth=0.8)
                 ax.set_yscale("log")
                 ax.minorticks_off()  # each minor tick is an element of the SVG
@@ -357,8 +396,15 @@ def basin_maps(
 
     def draw() -> Figure:
         colors = palette()
-        fig, axes = new_figure(ncols=len(targets), nrows=len(names), width=7, height=13,
-                               sharex=True, sharey=True, squeeze=False)
+        fig, axes = new_figure(
+            ncols=len(targets),
+            nrows=len(names),
+            width=7,
+            height=13,
+            sharex=True,
+            sharey=True,
+            squeeze=False,
+        )
         for col, target in enumerate(targets):
             for row, name in enumerate(names):
                 ax = axes[row, col]
@@ -370,19 +416,48 @@ def basin_maps(
                 for level in (-5.0, 2.5, 10.0):
                     ax.axhline(level, color=colors["target"], linestyle=":", linewidth=0.8)
                 # 256 markers per panel: rasterised, so the page stays light.
-                ax.plot(x[narrow], final[narrow], "o", color=colors[name], markersize=3, rasterized=True)
-                ax.plot(x[spread], final[spread], "o", markerfacecolor="none", color=colors["target"],
-                        markersize=4, rasterized=True)
-                ax.plot(x[~done], final[~done], "x", color=colors["analytic"], markersize=4, rasterized=True)
+                ax.plot(
+                    x[narrow], final[narrow], "o", color=colors[name], markersize=3, rasterized=True
+                )
+                ax.plot(
+                    x[spread],
+                    final[spread],
+                    "o",
+                    markerfacecolor="none",
+                    color=colors["target"],
+                    markersize=4,
+                    rasterized=True,
+                )
+                ax.plot(
+                    x[~done],
+                    final[~done],
+                    "x",
+                    color=colors["analytic"],
+                    markersize=4,
+                    rasterized=True,
+                )
                 ax.set_ylim(-20, 20)
                 ax.set_title(f"{LABELS[name]} vs the {target}", fontsize=10)
             axes[-1, col].set_xlabel("starting mu (sigma = 1)")
         for row in range(len(names)):
             axes[row, 0].set_ylabel("final mu")
-        axes[0, 0].plot([], [], "o", color=colors["target"], markersize=3,
-                        label=f"converged on a mode (sigma < {wide:g}), in the loss's colour")
-        axes[0, 0].plot([], [], "o", markerfacecolor="none", color=colors["target"], markersize=4,
-                        label=f"converged, wide Q (sigma ≥ {wide:g})")
+        axes[0, 0].plot(
+            [],
+            [],
+            "o",
+            color=colors["target"],
+            markersize=3,
+            label=f"converged on a mode (sigma < {wide:g}), in the loss's colour",
+        )
+        axes[0, 0].plot(
+            [],
+            [],
+            "o",
+            markerfacecolor="none",
+            color=colors["target"],
+            markersize=4,
+            label=f"converged, wide Q (sigma ≥ {wide:g})",
+        )
         axes[0, 0].plot([], [], "x", color=colors["analytic"], markersize=4, label="not converged")
         _legend_below(fig, ncols=1)
         return fig
@@ -421,18 +496,44 @@ def swa_map(
     def draw() -> Figure:
         colors = palette()
         fig, ax = new_figure(width=6, height=6.2)
-        bands = _loss_bands(ax, a, b, values, [float(values.min()), *levels, float(values.max()) + 1], norm=LogNorm())
+        bands = _loss_bands(
+            ax,
+            a,
+            b,
+            values,
+            [float(values.min()), *levels, float(values.max()) + 1],
+            norm=LogNorm(),
+        )
         lines = ax.contour(a, b, values, levels=levels, colors=colors["target"], linewidths=0.6)
         ax.clabel(lines, fontsize=9, fmt="%g")
         for path, average in runs:
-            ax.plot(_np(path[::5, 0]), _np(path[::5, 1]), color=colors["forward_kl"], linewidth=0.8, alpha=0.8)
-            ax.plot(float(path[0, 0]), float(path[0, 1]), "s", color=colors["forward_kl"], markersize=5)
-            ax.plot(float(average[0]), float(average[1]), "*", color=colors["analytic"], markersize=11)
+            ax.plot(
+                _np(path[::5, 0]),
+                _np(path[::5, 1]),
+                color=colors["forward_kl"],
+                linewidth=0.8,
+                alpha=0.8,
+            )
+            ax.plot(
+                float(path[0, 0]), float(path[0, 1]), "s", color=colors["forward_kl"], markersize=5
+            )
+            ax.plot(
+                float(average[0]), float(average[1]), "*", color=colors["analytic"], markersize=11
+            )
         if cross is not None:
-            ax.plot(float(cross[0]), float(cross[1]), "X", color=colors["reverse_kl"], markersize=10,
-                    linestyle="none", label="average of two runs from different basins")
+            ax.plot(
+                float(cross[0]),
+                float(cross[1]),
+                "X",
+                color=colors["reverse_kl"],
+                markersize=10,
+                linestyle="none",
+                label="average of two runs from different basins",
+            )
         ax.plot([], [], "s", color=colors["forward_kl"], label="start of a run (then its SGD path)")
-        ax.plot([], [], "*", color=colors["analytic"], linestyle="none", label="SWA average of one run")
+        ax.plot(
+            [], [], "*", color=colors["analytic"], linestyle="none", label="SWA average of one run"
+        )
         ax.set_xlabel("a")
         ax.set_ylabel("b")
         ax.set_aspect("equal")

@@ -115,7 +115,7 @@ def style(dark: bool | None = None) -> Iterator[None]:
 
 
 def palette() -> dict[str, str]:
-    """The colours of the theme being drawn: `COLORS`, or `DARK_COLORS` inside ``style(dark=True)``."""
+    """The colours of the theme being drawn: `DARK_COLORS` inside ``style(dark=True)``."""
     return DARK_COLORS if _dark[-1] else COLORS
 
 
