@@ -49,7 +49,7 @@ from torch.optim.swa_utils import AveragedModel
 from kltutorial import LOSSES, Gaussian, Mixture, figures, fit, grid_kl
 from kltutorial.plotting import LABELS
 
-# figures: kltutorial/figures.py, one function per figure, so the cells below show the KL code.
+# kltutorial/figures.py: one function per figure, so these cells show the KL code
 
 torch.set_num_threads(1)  # the tensors here are small: extra threads only add overhead
 _ = torch.manual_seed(0)

@@ -42,7 +42,7 @@ from torch.distributions import Normal
 
 from kltutorial import Gaussian, Mixture, figures, fit, grid_kl
 
-# figures: kltutorial/figures.py, one function per figure, so the cells below show the KL code.
+# kltutorial/figures.py: one function per figure, so these cells show the KL code
 
 torch.set_num_threads(1)  # the tensors here are small: extra threads only add overhead
 _ = torch.manual_seed(0)  # nothing below is random; seeded anyway so reruns are identical

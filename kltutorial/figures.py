@@ -5,8 +5,9 @@ Each function takes the numbers a page has computed, draws them in both themes (
 from the same numbers. Nothing here computes a result the page talks about: the pages do
 that in their own visible cells, and these functions only draw it.
 
-Every figure is at most 7 inches wide, the width of the site's text column, so that
-9-point text in it is 9 points on the page.
+Every figure is at most `WIDTH` inches wide: the site's text column is 648 CSS pixels
+(6.75 inches at 96 per inch) at its widest, so 9-point text in a figure is 9 points on
+the page.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from torch import Tensor
 from kltutorial.plotting import LABELS, FigureHTML, landscape_colormap, new_figure, palette, show
 
 Array = NDArray[np.float64]
+
+#: The width of every figure, in inches: no wider than the text column.
+WIDTH = 6.7
 
 
 def _np(values: Tensor | Sequence[float]) -> Array:
@@ -52,7 +56,7 @@ def sanity_checks(curves: Sequence[tuple[float, float, Tensor, Tensor]]) -> Figu
 
     def draw() -> Figure:
         colors = palette()
-        fig, axes = new_figure(ncols=len(curves), height=2.6)
+        fig, axes = new_figure(width=WIDTH, ncols=len(curves), height=2.6)
         for ax, (mu, sigma, xs, density) in zip(axes, curves, strict=True):
             ax.plot(_np(xs), _np(density), color=colors["target"])
             ax.axvline(mu, color=colors["analytic"], linestyle=":", linewidth=1)
@@ -76,7 +80,7 @@ def target_and_start(x: Tensor, p: Tensor, q: Tensor) -> FigureHTML:
 
     def draw() -> Figure:
         colors = palette()
-        fig, ax = new_figure(height=3.0)
+        fig, ax = new_figure(width=WIDTH, height=3.0)
         ax.plot(_np(x), _np(p), color=colors["target"], label="P(x) = N(x; -5, 1) + N(x; 10, 1)")
         ax.plot(_np(x), _np(q), color=colors["forward_kl"], linestyle="--", label="Q at the start")
         ax.set_xlabel("x")
@@ -106,7 +110,7 @@ def training_curves(
 
     def draw() -> Figure:
         colors = palette()
-        fig, axes = new_figure(ncols=3, height=2.6)
+        fig, axes = new_figure(width=WIDTH, ncols=3, height=2.6)
         panels = zip(axes, (losses, mus, sigmas), ("kl_div (mean)", "mu", "sigma"), strict=True)
         for ax, values, name in panels:
             ax.plot(steps, _np(values)[::10], color=colors["forward_kl"])
@@ -130,7 +134,7 @@ def snapshots(
 
     def draw() -> Figure:
         colors = palette()
-        fig, ax = new_figure(height=3.2)
+        fig, ax = new_figure(width=WIDTH, height=3.2)
         ax.fill_between(_np(x), _np(p), color=colors["target"], alpha=0.25, label="P (sum)")
         for k, style in zip(steps, (":", "-.", "--", "-"), strict=False):
             m, s = float(mu_path[k]), float(sigma_path[k])
@@ -168,7 +172,7 @@ def mode_runs(
 
     def draw() -> Figure:
         colors = palette()
-        fig, axes = new_figure(ncols=2, height=3.0)
+        fig, axes = new_figure(width=WIDTH, ncols=2, height=3.0)
         axes[1].fill_between(_np(x), _np(p), color=colors["target"], alpha=0.25)
         for label, name, style, path, mu, sigma in runs:
             steps = np.arange(len(path))[::10]
@@ -204,7 +208,7 @@ def fitted_densities(
 
     def draw() -> Figure:
         colors = palette()
-        fig, ax = new_figure(height=3.0)
+        fig, ax = new_figure(width=WIDTH, height=3.0)
         ax.fill_between(_np(x), _np(p), color=colors["target"], alpha=0.25, label="P (mixture)")
         for label, role, style, mu, sigma in curves:
             ax.plot(
@@ -257,7 +261,7 @@ def kl_map_with_paths(
 
     def draw() -> Figure:
         colors = palette()
-        fig, ax = new_figure(height=4.4)
+        fig, ax = new_figure(width=WIDTH, height=4.4)
         bands = _loss_bands(
             ax, m, s, _np(kl_map), [float(_np(kl_map).min()), *levels, 1e3], norm=LogNorm()
         )
@@ -328,9 +332,9 @@ def loss_landscapes(
     def draw() -> Figure:
         colors = palette()
         fig, axes = new_figure(
+            width=WIDTH,
             ncols=len(targets),
             nrows=len(names),
-            width=7,
             height=13.5,
             sharex=True,
             sharey=True,
@@ -397,9 +401,9 @@ def basin_maps(
     def draw() -> Figure:
         colors = palette()
         fig, axes = new_figure(
+            width=WIDTH,
             ncols=len(targets),
             nrows=len(names),
-            width=7,
             height=13,
             sharex=True,
             sharey=True,
