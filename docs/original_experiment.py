@@ -224,19 +224,9 @@ figures.mode_runs(
     x,
     px,
     [
-        (f"MSE from mu={start:g}", "mse", style, original_mse.trajectory.mu[:, k], *ends)
-        for k, (start, style) in enumerate(((0.0, "-"), (5.0, "--")))
-        for ends in [(original_mse.mu[k].item(), original_mse.sigma[k].item())]
-    ]
-    + [
-        (
-            "cosine from mu=5",
-            "cosine",
-            ":",
-            original_cos.trajectory.mu,
-            original_cos.mu.item(),
-            original_cos.sigma.item(),
-        )
+        ("MSE from mu=0", "mse", original_mse, 0),  # element 0 of the batched fit
+        ("MSE from mu=5", "mse", original_mse, 1),
+        ("cosine from mu=5", "cosine", original_cos, None),
     ],
 )
 
@@ -447,15 +437,9 @@ print(
 # narrow and too high:
 
 # %%
-q_answer = Normal(analytic_mu, analytic_sigma)
+q_analytic = (analytic_mu, analytic_sigma)
 figures.fitted_densities(
-    x,
-    mixture.prob(x),
-    [
-        ("original (Adam, 10,000 steps)", "forward_kl", "--", mu_kl.item(), sigma_kl.item()),
-        ("corrected (Newton)", "forward_kl", "-", corrected.mu.item(), corrected.sigma.item()),
-        ("analytic N(2.5, 57.25)", "analytic", ":", analytic_mu, analytic_sigma),
-    ],
+    x, mixture.prob(x), (mu_kl, sigma_kl), (corrected.mu, corrected.sigma), q_analytic
 )
 
 # %% [markdown]
@@ -472,19 +456,7 @@ kl_map = grid_kl(mixture.log_prob(x), log_q_map, x).reshape(M.shape)
 print(f"smallest D_KL on the map: {kl_map.min().item():.4f} nats")
 
 figures.kl_map_with_paths(
-    mus_map,
-    sigmas_map,
-    kl_map,
-    [
-        ("Adam, 10,000 steps (original)", "--", trajectory.mu[::10], trajectory.sigma[::10]),
-        (
-            f"Newton, {corrected.steps.item()} steps",
-            "-",
-            corrected.trajectory.mu,
-            corrected.trajectory.sigma,
-        ),
-    ],
-    minimum=(analytic_mu, analytic_sigma),
+    mus_map, sigmas_map, kl_map, trajectory, corrected.trajectory, minimum=q_analytic
 )
 
 # %% [markdown]

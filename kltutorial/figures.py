@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from torch import Tensor
 
+from kltutorial.fitting import FitResult, Trajectory
 from kltutorial.plotting import LABELS, FigureHTML, landscape_colormap, new_figure, palette, show
 
 Array = NDArray[np.float64]
@@ -158,23 +159,29 @@ def snapshots(
 
 
 def mode_runs(
-    x: Tensor,
-    p: Tensor,
-    runs: Sequence[tuple[str, str, str, Tensor, float, float]],
+    x: Tensor, p: Tensor, runs: Sequence[tuple[str, str, FitResult, int | None]]
 ) -> FigureHTML:
     """The mean mu against the step for a few runs, and where each one's Q ends.
 
     Args:
         x: The grid.
         p: The target on the grid.
-        runs: ``(label, loss name, line style, mu path, final mu, final sigma)`` per run.
+        runs: ``(label, loss name, fit, index)`` per run: the run is element ``index`` of
+            a batched fit, or the fit itself when ``index`` is None.
     """
+    styles = ("-", "--", ":", "-.")
+    picked = []
+    for label, name, result, k in runs:
+        at = (slice(None),) if k is None else (slice(None), k)
+        end = () if k is None else (k,)
+        path = result.trajectory.mu[at]
+        picked.append((label, name, path, float(result.mu[end]), float(result.sigma[end])))
 
     def draw() -> Figure:
         colors = palette()
         fig, axes = new_figure(width=WIDTH, ncols=2, height=3.0)
         axes[1].fill_between(_np(x), _np(p), color=colors["target"], alpha=0.25)
-        for label, name, style, path, mu, sigma in runs:
+        for (label, name, path, mu, sigma), style in zip(picked, styles, strict=False):
             steps = np.arange(len(path))[::10]
             axes[0].plot(steps, _np(path)[::10], color=colors[name], linestyle=style, label=label)
             axes[1].plot(_np(x), _density(x, mu, sigma), color=colors[name], linestyle=style)
@@ -185,7 +192,7 @@ def mode_runs(
         _legend_below(fig, ncols=3)
         return fig
 
-    ends = "; ".join(f"{label} ends at mu = {mu:.4f}" for label, _, _, _, mu, _ in runs)
+    ends = "; ".join(f"{label} ends at mu = {mu:.4f}" for label, _, _, mu, _ in picked)
     return show(
         draw,
         alt=f"Left: mu against the step for three runs: {ends}. Right: the final Q of each run "
@@ -196,15 +203,31 @@ def mode_runs(
 def fitted_densities(
     x: Tensor,
     p: Tensor,
-    curves: Sequence[tuple[str, str, str, float, float]],
+    original: tuple[Tensor, Tensor],
+    corrected: tuple[Tensor, Tensor],
+    analytic: tuple[float, float],
 ) -> FigureHTML:
-    """Gaussians over a shaded target.
+    """The original's, the corrected and the analytic Gaussian over a shaded target.
 
     Args:
         x: The grid.
         p: The (normalised) target on the grid.
-        curves: ``(label, colour role, line style, mu, sigma)`` per Gaussian.
+        original: (mu, sigma) where the original's run stopped.
+        corrected: (mu, sigma) of the corrected fit.
+        analytic: (mu, sigma) of the analytic answer.
     """
+    a_mu, a_sigma = analytic
+    curves: list[tuple[str, str, str, float, float]] = [
+        (
+            "original (Adam, 10,000 steps)",
+            "forward_kl",
+            "--",
+            float(original[0]),
+            float(original[1]),
+        ),
+        ("corrected (Newton)", "forward_kl", "-", float(corrected[0]), float(corrected[1])),
+        (f"analytic N({a_mu:g}, {a_sigma**2:g})", "analytic", ":", a_mu, a_sigma),
+    ]
 
     def draw() -> Figure:
         colors = palette()
@@ -219,9 +242,7 @@ def fitted_densities(
         _legend_below(fig)
         return fig
 
-    described = "; ".join(
-        f"{label}, mu {mu:.4f}, sigma {sigma:.4f}" for label, _, _, mu, sigma in curves
-    )
+    described = "; ".join(f"{c[0]}, mu {c[3]:.4f}, sigma {c[4]:.4f}" for c in curves)
     return show(
         draw,
         alt=f"The normalised mixture P shaded, with peaks at -5 and 10, and three Gaussians over "
@@ -243,19 +264,25 @@ def kl_map_with_paths(
     mus: Tensor,
     sigmas: Tensor,
     kl_map: Tensor,
-    paths: Sequence[tuple[str, str, Tensor, Tensor]],
+    adam: Trajectory,
+    newton: Trajectory,
     minimum: tuple[float, float],
 ) -> FigureHTML:
-    """The forward KL over (mu, sigma), in nats, with optimiser paths on it.
+    """The forward KL over (mu, sigma), in nats, with the paths of two fits on it.
 
     Args:
         mus: The map's mu values (first axis of ``kl_map``).
         sigmas: The map's sigma values (second axis).
         kl_map: D_KL(P || Q) in nats at each (mu, sigma).
-        paths: ``(label, line style, mu path, sigma path)`` per optimiser; a path of fewer
-            than 100 points is drawn with a marker at each step.
+        adam: The original's Adam path (drawn every 10th step).
+        newton: The Newton path (a marker at each step).
         minimum: The analytic minimum (mu, sigma).
     """
+    steps = len(adam.mu) - 1
+    paths = [
+        (f"Adam, {steps:,} steps (original)", "--", adam.mu[::10], adam.sigma[::10]),
+        (f"Newton, {len(newton.mu) - 1} steps", "-", newton.mu, newton.sigma),
+    ]
     m, s = np.meshgrid(_np(mus), _np(sigmas), indexing="ij")
     levels = [1.34, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0]
 

@@ -15,6 +15,7 @@ a parameter in the notebook's code, or to be one of the derived numbers below, e
 
 from __future__ import annotations
 
+import ast
 import html as html_module
 import io
 import math
@@ -258,3 +259,30 @@ def test_exercises_and_further_reading() -> None:
         assert 2 <= count <= 4, f"{name}: {count} exercises"
         assert exercises.count("<details><summary>Solution</summary>") == count
         assert "sidml.github.io/Understanding-KL-Divergence" in source
+
+
+def _plotting_lines(source: str) -> int:
+    """Lines of a code cell that draw: statements calling ``figures.*``, and its import."""
+    count = 0
+    for statement in ast.parse(source).body:
+        calls = [
+            node
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in {"figures", "plt", "ax", "axes", "fig"}
+        ]
+        if calls:
+            count += (statement.end_lineno or statement.lineno) - statement.lineno + 1
+    return count
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_visible_code_is_mostly_not_plotting(name: str) -> None:
+    """At most one line in five of a page's visible code draws a figure."""
+    cells = jupytext.read(ROOT / "docs" / f"{name}.py").cells
+    code = [cell.source for cell in cells if cell.cell_type == "code"]
+    lines = sum(len([line for line in c.splitlines() if line.strip()]) for c in code)
+    plotting = sum(_plotting_lines(c) for c in code)
+    assert plotting * 5 <= lines, f"{name}: {plotting} of {lines} code lines draw"
