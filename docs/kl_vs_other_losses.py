@@ -13,10 +13,12 @@
 # %% [markdown]
 # # KL against MSE, L1 and cosine
 #
-# The [original experiment](../original_experiment/) fitted one Gaussian Q to two Gaussians
-# and concluded: the KL divergence puts Q **between** the two modes, while MSE, L1 and cosine
-# similarity have "no middle ground" and send Q to the **nearest mode**. It ran MSE and cosine
-# from one or two starting points, with one optimiser, and never ran L1.
+# The [original experiment](../original_experiment/) (from
+# [sidml's 2019 post](https://sidml.github.io/Understanding-KL-Divergence/)) fitted one
+# Gaussian Q to two Gaussians and concluded: the KL divergence puts Q **between** the two
+# modes, while MSE, L1 and cosine similarity have "no middle ground" and send Q to the
+# **nearest mode**. It ran MSE and cosine from one or two starting points, with one
+# optimiser, and never ran L1.
 #
 # This page runs every loss, from many starts, and asks what actually decides where a fit
 # ends. The short answer: the losses do have middle-ground minima; whether a fit finds them
@@ -44,8 +46,10 @@ import math
 import torch
 from torch.optim.swa_utils import AveragedModel
 
-from kltutorial import LOSSES, Gaussian, Mixture, fit, grid_kl
-from kltutorial.plotting import COLORS, LABELS, new_figure, show
+from kltutorial import LOSSES, Gaussian, Mixture, figures, fit, grid_kl
+from kltutorial.plotting import LABELS
+
+# kltutorial/figures.py: one function per figure, so these cells show the KL code
 
 torch.set_num_threads(1)  # the tensors here are small: extra threads only add overhead
 _ = torch.manual_seed(0)
@@ -58,23 +62,6 @@ TARGETS = {"sum": p_sum, "mixture": p_mix}
 NAMES = list(LOSSES)  # forward_kl, reverse_kl, mse, l1, cosine
 
 
-class Reasons:
-    """Short keys for fit's reasons, so that tables stay narrow; printed as a legend."""
-
-    def __init__(self):
-        self.keys = {"converged": "ok"}
-
-    def key(self, reason):
-        reason = reason.split(" (changed by")[0]  # one key for every "still moving" run
-        if reason not in self.keys:
-            self.keys[reason] = f"R{len(self.keys)}"
-        return self.keys[reason]
-
-    def legend(self):
-        for reason, key in self.keys.items():
-            print(f"  {key:3s} {reason}")
-
-
 # %% [markdown]
 # ## 1. Every loss from the original's starts
 #
@@ -85,19 +72,17 @@ class Reasons:
 # loss go into one vectorised call.
 
 # %%
-reasons = Reasons()
-header = f"{'target':8s} {'loss':11s} {'start':>5s} {'mu':>8s} {'sigma':>8s} {'loss value':>11s}"
-print(header + "  conv. reason")
+lines = [f"{'target':8s} {'loss':11s} {'start':>5s} {'mu':>8s} {'sigma':>8s} {'loss':>9s}  conv."]
 for target_name, target in TARGETS.items():
     for name in NAMES:
         result = fit(target, x, name, mu=torch.tensor([0.0, 5.0]), sigma=1.0)
         for i, start in enumerate((0.0, 5.0)):
-            print(
+            lines.append(
                 f"{target_name:8s} {name:11s} {start:5.1f} {result.mu[i].item():8.3f} "
-                f"{result.sigma[i].item():8.3f} {result.loss[i].item():11.5f}  "
-                f"{result.converged[i].item()!s:5s} {reasons.key(result.reasons[i])}"
+                f"{result.sigma[i].item():8.3f} {result.loss[i].item():9.5f}  "
+                f"{result.converged[i].item()}"
             )
-reasons.legend()
+print("\n".join(lines))  # one write: the table stays one block of output
 
 # %% [markdown]
 # Read the table loss by loss:
@@ -126,7 +111,8 @@ reasons.legend()
 # below evaluates every loss on a grid of $(\mu, \sigma)$ pairs in one batch: a
 # `(n_mu * n_sigma, 1000)` array of $\log q$ values, one row per Gaussian, passed to the
 # loss at once. The colour in each panel is the loss's **rank** among the panel's values
-# (light = low), so that every panel uses its full range whatever its scale. The markers
+# (light = low, in both colour schemes), so that every panel uses its full range whatever
+# its scale. The markers
 # are the local minima that Newton fits find from a spread of 36 starts; the dashed line is
 # $\sigma = 30$, the grid's width, past which `fit` stops a run as not converged.
 
@@ -182,48 +168,9 @@ for (target_name, name), (mu_k, sigma_k, loss_k) in minima.items():
     print(f"{target_name:8s} {name:11s} " + "; ".join(parts))
 
 # %%
-levels = [0, 0.01, 0.03, 0.06, 0.1, 0.2, 0.35, 0.5, 0.7, 1.0]  # rank quantiles
-fig, axes = new_figure(ncols=2, nrows=5, width=8, height=14, sharex=True, sharey=True)
-n_values = M.numel()
-for col, target_name in enumerate(TARGETS):
-    for row, name in enumerate(NAMES):
-        ax = axes[row, col]
-        rank = landscapes[target_name, name] / (n_values - 1)
-        # Bands between the contour levels, rasterised (flat bands make a small embedded
-        # image), with vector lines at the lowest levels only: ten panels of vector
-        # contours at every level, or of a smooth raster, weigh 300-600 KB.
-        bands = ax.contourf(M, S, rank, levels=levels, cmap="Greys", vmin=0, vmax=1.6)
-        bands.set_rasterized(True)
-        ax.contour(M, S, rank, levels=levels[1:4], colors=COLORS["target"], linewidths=0.4)
-        mu_k, sigma_k, _ = minima[target_name, name]
-        ax.plot(
-            mu_k,
-            sigma_k,
-            "o",
-            color=COLORS[name],
-            markeredgecolor="black",
-            markersize=6,
-            linestyle="none",
-        )
-        ax.axhline(30.0, color=COLORS["target"], linestyle="--", linewidth=0.8)
-        ax.set_yscale("log")
-        ax.minorticks_off()  # each minor tick is an element of the SVG
-        ax.set_title(f"{LABELS[name]} vs the {target_name}", fontsize=9)
-        ax.grid(False)
-    axes[-1, col].set_xlabel("mu")
-for row in range(5):
-    axes[row, 0].set_ylabel("sigma")
-show(
-    fig,
-    alt="Ten heat maps of loss over mu (-15 to 20, horizontal) and sigma (0.3 to 40, log scale, "
-    "vertical), light where the loss is low; left column against the sum of the two "
-    "densities, right column against the normalised mixture; one row per loss. Forward KL has"
-    " one light basin with its minimum at mu 2.5, sigma 7.6. Reverse KL has two minima, at "
-    "the modes (mu -5 and 10, sigma 1). MSE has minima at the modes (sigma 1 for the sum, "
-    "about 2 for the mixture) and a third, shallower one at a wide sigma between them. L1 has"
-    " a minimum at each mode and one at mu 2.5, sigma 7.5; against the mixture the minima at "
-    "the modes spread into flat sets. Cosine, identical in both columns, has minima at the "
-    "two modes and a wide one near mu 11, sigma 18.",
+ranks = {key: rank / (M.numel() - 1) for key, rank in landscapes.items()}  # 0 lowest, 1 highest
+figures.loss_landscapes(
+    mus_map, sigmas_map, ranks, {key: found[:2] for key, found in minima.items()}, width=30.0
 )
 
 # %% [markdown]
@@ -237,8 +184,7 @@ show(
 # mode's curve $\tfrac12 n_k$ everywhere near that mode, and is negligible near the other
 # one, then $\int|p - q| = \int (q - \tfrac12 n_k) + \tfrac12 = 1$, whatever Q's exact $\mu$
 # and $\sigma$. Any Gaussian that covers one half-mode completely is a minimum. `fit` reports
-# these as converged with a reason of their own: the Hessian cannot certify a flat minimum,
-# so it checks that no nearby point is lower.
+# these as converged with a reason of their own (the appendix says how it certifies them).
 #
 # Cosine's landscape is the same against both targets: it ignores scale.
 
@@ -247,100 +193,39 @@ show(
 #
 # The landscapes say where the minima are; a basin map says which start goes where. Below,
 # 256 starts from $\mu = -14$ to $14$ with $\sigma = 1$, for every loss and both targets, one
-# vectorised `fit` call per loss and target (Newton). The panels plot the final $\mu$ against
-# the starting $\mu$: dots in the loss's colour are fits that converged with Q on one mode
-# ($\sigma < 3$), grey rings fits that converged to a wide Q ($\sigma \ge 3$), and crosses
-# fits that did not converge (drawn at their last $\mu$, clipped to the panel).
+# vectorised `fit` call per loss and target (Newton). The cell counts the fits that did not
+# reach a minimum; the [appendix](#appendix-how-fit-stops) lists why each one stopped.
 
 # %%
 starts = torch.linspace(-14, 14, 256)
 basins = {}
-reasons = Reasons()
-print(f"{'target':8s} {'loss':11s} counts of reasons over 256 starts")
+print(f"{'target':8s} {'loss':11s} not converged, of {len(starts)} starts")
 for target_name, target in TARGETS.items():
     for name in NAMES:
         result = fit(target, x, name, mu=starts, sigma=1.0)
         basins[target_name, name] = result
-        counts = collections.Counter(reasons.key(r) for r in result.reasons)
-        print(
-            f"{target_name:8s} {name:11s} "
-            + ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
-        )
-reasons.legend()
+        failed = int((~result.converged).sum())
+        print(f"{target_name:8s} {name:11s} {failed:3d} ({100 * failed / len(starts):4.1f} %)")
+worst = max(int((~r.converged).sum()) for r in basins.values())
+print(f"at most {worst} of {len(starts)} starts per loss ({100 * worst / len(starts):.1f} %)")
+
+# %% [markdown]
+# The panels plot the final $\mu$ against the starting $\mu$: dots in the loss's colour are
+# fits that converged with Q on one mode ($\sigma < 3$), rings fits that converged to a wide
+# Q ($\sigma \ge 3$), and crosses fits that did not converge (drawn at their last $\mu$,
+# clipped to the panel).
 
 # %%
-fig, axes = new_figure(ncols=2, nrows=5, width=8, height=13, sharex=True, sharey=True)
-for col, target_name in enumerate(TARGETS):
-    for row, name in enumerate(NAMES):
-        ax = axes[row, col]
-        result = basins[target_name, name]
-        final = result.mu.clamp(-19.5, 19.5)
-        narrow = result.converged & (result.sigma < 3)
-        wide = result.converged & (result.sigma >= 3)
-        for level in (-5.0, 2.5, 10.0):
-            ax.axhline(level, color=COLORS["target"], linestyle=":", linewidth=0.8)
-        # 256 markers per panel: rasterised, so the page stays light.
-        ax.plot(
-            starts[narrow], final[narrow], "o", color=COLORS[name], markersize=3, rasterized=True
-        )
-        ax.plot(
-            starts[wide],
-            final[wide],
-            "o",
-            markerfacecolor="none",
-            color=COLORS["target"],
-            markersize=4,
-            rasterized=True,
-        )
-        ax.plot(
-            starts[~result.converged],
-            final[~result.converged],
-            "x",
-            color=COLORS["analytic"],
-            markersize=4,
-            rasterized=True,
-        )
-        ax.set_ylim(-20, 20)
-        ax.set_title(f"{LABELS[name]} vs the {target_name}", fontsize=9)
-    axes[-1, col].set_xlabel("starting mu (sigma = 1)")
-for row in range(5):
-    axes[row, 0].set_ylabel("final mu")
-axes[0, 0].plot(
-    [],
-    [],
-    "o",
-    color=COLORS["target"],
-    markersize=3,
-    label="converged on a mode (sigma < 3): dots in the loss's colour",
-)
-axes[0, 0].plot(
-    [],
-    [],
-    "o",
-    markerfacecolor="none",
-    color=COLORS["target"],
-    markersize=4,
-    label="converged, wide Q (sigma >= 3)",
-)
-axes[0, 0].plot([], [], "x", color=COLORS["analytic"], markersize=4, label="not converged")
-fig.legend(fontsize=8, loc="outside lower center", ncols=2)
-show(
-    fig,
-    alt="Ten scatter plots of final mu against starting mu from -14 to 14, one row per loss, left"
-    " against the sum, right against the mixture. Forward KL: every start ends at 2.5, as "
-    "grey rings (a wide Q). Reverse KL and MSE: a step function, starts left of about 2.5 end"
-    " at -5 and starts right of it at 10 (filled), except the far left, where the crosses "
-    "show runs that did not converge. L1: starts near the middle end at 2.5 with a wide Q, "
-    "starts near a mode end on that mode; against the mixture the mode endings scatter over "
-    "flat sets. Cosine: starts near a mode end on it; the band of starts from 0 to about 5 "
-    "ends at a wide Q near mu 11; far starts do not converge.",
+figures.basin_maps(
+    starts, {key: (r.mu, r.sigma, r.converged) for key, r in basins.items()}, wide=3.0
 )
 
 # %% [markdown]
 # The step function that "no middle ground" describes is there for reverse KL and MSE,
 # with its switch near the midpoint 2.5 between the modes. L1 and cosine instead have a
 # whole band of starts that end at their wide minimum. The crosses are the runs `fit` did
-# not certify; the legend above says why. Starting at $\sigma = 1$ far out in a tail, Q
+# not certify, at most about a tenth of the starts per loss (the count above). Starting at
+# $\sigma = 1$ far out in a tail, Q
 # hardly overlaps P, and the only way down is to hide Q: push it past the end of the grid,
 # where the loss cannot see it. `fit` stops those runs ("mu left the grid") instead of
 # reporting them as answers. L1 has no such runs: as `kltutorial` computes it, it counts the
@@ -351,8 +236,9 @@ show(
 # Four things differ between the original's set-up and a careful one. The table below changes
 # them one at a time, for three starts: the original's 0 and 5, and 2.5, midway between the
 # modes. Each cell is the final $\mu$ and $\sigma$, with ✓ for a fit that converged, `~` for
-# one still moving at its step limit, and ✗ for one that stopped without a minimum. The last
-# column says whether "no middle ground" held: every start ended on a mode.
+# one still moving at its step limit, and ✗ for one that stopped without a minimum (the
+# appendix gives each reason). The last column says whether "no middle ground" held: every
+# start ended on a mode.
 #
 # * **The optimiser.** The first row is the original recipe, `fit(..., faithful=True)`: Adam
 #   at $10^{-3}$ for 10,000 steps on raw $\sigma$, the `torch.nn.functional` losses, float32.
@@ -386,26 +272,26 @@ def on_a_mode(mu, sigma):
     return min(abs(mu + 5.0), abs(mu - 10.0)) < 0.5 and sigma < 3.0
 
 
-def cell(mu, sigma, reason, reasons):
+def cell(mu, sigma, reason):
     """A table cell: final mu and sigma; then ✓ (converged), ~ (still moving) or ✗."""
     if reason.startswith("converged"):
-        return f"{mu:6.2f} {sigma:6.2f} ✓  "
-    status = "~" if reason.startswith("still moving") else "✗"
-    return f"{mu:6.2f} {sigma:6.2f} {status}{reasons.key(reason):>2s}"
+        status = "✓"
+    else:
+        status = "~" if reason.startswith("still moving") else "✗"
+    return f"{mu:6.2f} {sigma:6.2f} {status}"
 
 
-reasons = Reasons()
+table = {}  # (loss, setting): fit's reasons, for the appendix
 for name in ("mse", "l1", "cosine"):
-    header = f"{'from mu=0':>15s} {'from mu=2.5':>15s} {'from mu=5':>15s}"
-    print(f"{LABELS[name]:42s} {header}  no middle?")
+    lines = [f"{LABELS[name]:42s}  from mu=0   from mu=2.5     from mu=5  no middle?"]
     for label, target, grid, options in SETTINGS:
         result = fit(target, grid, name, mu=starts3, sigma=1.0, **options)
+        table[name, label] = result.reasons
         ends = list(zip(result.mu.tolist(), result.sigma.tolist(), result.reasons, strict=True))
-        cells = " ".join(f"{cell(m, s, r, reasons):>15s}" for m, s, r in ends)
+        cells = " ".join(f"{cell(m, s, r):>13s}" for m, s, r in ends)
         holds = all(on_a_mode(m, s) for m, s, _ in ends)
-        print(f"  {label:40s} {cells}  {'yes' if holds else 'no'}")
-    print()
-reasons.legend()
+        lines.append(f"  {label:40s} {cells}  {'yes' if holds else 'no'}")
+    print("\n".join(lines) + "\n")  # one write per table, so the output stays one block
 
 # %% [markdown]
 # What the table shows:
@@ -427,9 +313,12 @@ reasons.legend()
 #   compare the curves at the grid points, so mass of Q pushed past $x = 15$ costs them
 #   nothing: on the short grid, cosine's wide minimum leans towards the edge near the mode at
 #   10. On $[-40, 40]$ it is symmetric, at $\mu = 2.5$. L1 as `kltutorial` computes it counts
-#   Q's mass outside the grid (there $|p - q| = q$), so its Newton rows agree on both grids.
-#   (On the wide grid MSE's start at 2.5 happened to slide to a mode; its wide minimum is
-#   still there, below.)
+#   Q's mass outside the grid (there $|p - q| = q$), so its wide minimum is the same on both
+#   grids, (2.50, 7.52), and the starts at 0 and 5 reach it on both. The start at the
+#   midpoint does not: it is a narrow Q exactly between two basins, and it slides to a mode,
+#   to 10 on the short grid and to -5 on the wide one (the grids' points are not
+#   symmetric about 2.5, and that is enough to tip it). MSE's start at 2.5 likewise slides to
+#   a mode on the wide grid; its wide minimum is still there, below.
 # * **Parameterisation and learning rate.** The Adam rows use the original's
 #   `torch.nn.functional` losses, which see only the grid points. With raw $\sigma$ and a rate
 #   50 times larger, MSE and L1 still slide to a mode, because both parameters still move at
@@ -483,10 +372,11 @@ print(f"cosine similarity with Q on a mode: {1 / math.sqrt(2):.4f} (1/sqrt 2)")
 # The original ends with a remark about deep learning: in high dimensions there are many
 # valleys, different runs from random initial weights reach different minima, and stochastic
 # weight averaging (SWA) can combine them. The first two parts are true; the third needs care.
-# SWA (Izmailov et al., 2018, "Averaging Weights Leads to Wider Optima and Better
-# Generalization") averages the weights visited by **one** run, late in training, while SGD's
-# noise moves it around **one** basin. Averaging the weights of runs that ended in different
-# basins is a different thing, and it usually fails.
+# SWA ([Izmailov et al., 2018, "Averaging Weights Leads to Wider Optima and Better
+# Generalization"](https://arxiv.org/abs/1803.05407)) averages the weights visited by
+# **one** run, late in training, while SGD's noise moves it around **one** basin.
+# Averaging the weights of runs that ended in different basins is a different thing, and
+# it usually fails.
 #
 # A small example shows all of this in two dimensions, so it can be drawn. Fit a mixture
 # $Q = \tfrac12\mathcal N(a, 1) + \tfrac12\mathcal N(b, 1)$ to samples of P (the normalised
@@ -494,7 +384,8 @@ print(f"cosine similarity with Q on a mode: {1 / math.sqrt(2):.4f} (1/sqrt 2)")
 # samples, which is the forward KL up to a constant. There are two minima, $(a, b) = (-5, 10)$
 # and $(10, -5)$: the same Q with its components' labels swapped, exactly as a neural network's
 # hidden units can be permuted without changing what it computes. Each run takes 1,500 steps
-# and, from step 500 on, averages its own weights with `torch.optim.swa_utils.AveragedModel`.
+# and, from step 500 on, averages its own weights with
+# [`torch.optim.swa_utils.AveragedModel`](https://pytorch.org/docs/stable/optim.html#weight-averaging-swa-and-ema).
 
 # %%
 generator = torch.Generator().manual_seed(0)
@@ -571,43 +462,8 @@ pair = torch.stack([A.reshape(-1), B.reshape(-1)], dim=-1)[:, None, :]  # (61*61
 log_q_ab = torch.logsumexp(Gaussian(pair, 1.0).log_prob(x[:, None]), dim=-1) + math.log(0.5)
 kl_ab = grid_kl(p_mix.log_prob(x), log_q_ab, x).reshape(A.shape)
 
-fig, ax = new_figure(width=5.5, height=5.0)
-contours = ax.contour(
-    A,
-    B,
-    kl_ab,
-    levels=[0.05, 0.2, 0.5, 1, 2, 4, 8, 16, 32],
-    colors=COLORS["target"],
-    linewidths=0.7,
-)
-ax.clabel(contours, fontsize=7, fmt="%g")
-for path, _, averaged in runs:
-    ax.plot(path[::5, 0], path[::5, 1], color=COLORS["forward_kl"], linewidth=0.8, alpha=0.7)
-    ax.plot(path[0, 0], path[0, 1], "s", color=COLORS["forward_kl"], markersize=5)
-    ax.plot(averaged[0], averaged[1], "*", color=COLORS["analytic"], markersize=11)
-if other:
-    ax.plot(
-        cross_avg[0],
-        cross_avg[1],
-        "X",
-        color=COLORS["reverse_kl"],
-        markersize=10,
-        label="average of two runs from different basins",
-    )
-ax.plot([], [], "s", color=COLORS["forward_kl"], label="start of a run (then its SGD path)")
-ax.plot([], [], "*", color=COLORS["analytic"], label="SWA average of one run")
-ax.set_xlabel("a")
-ax.set_ylabel("b")
-ax.set_aspect("equal")
-fig.legend(fontsize=8, loc="outside lower center")
-show(
-    fig,
-    alt="Contours of the KL divergence over the two means a and b, from -15 to 15: two deep "
-    "minima, at (-5, 10) and (10, -5), mirror images across the diagonal. Four SGD runs start"
-    " at squares scattered over the plane and wander into one minimum or the other; each "
-    "run's SWA average, a star, sits at the centre of its minimum. A cross marks the average "
-    "of two runs from different minima, near (2.5, 2.5) on the diagonal, where the divergence"
-    " is high.",
+figures.swa_map(
+    grid_ab, kl_ab, [(path, averaged) for path, _, averaged in runs], cross_avg if other else None
 )
 
 # %% [markdown]
@@ -635,5 +491,150 @@ show(
 #   them, because it moves Q sideways as fast as it can widen it.
 # * Scale (sum or mixture) changes MSE's and L1's answers; the grid's truncation moves MSE's
 #   and cosine's wide minima; the forward KL's answer depends on none of these.
-# * A fit should say whether it converged and why not. Many of the 256 starts above end in a
-#   plateau or off the grid; a fixed number of steps would have reported them as answers.
+# * A fit should say whether it converged and why not. Up to about a tenth of the 256 starts
+#   above (27 for cosine, the most) stop off the grid instead of at a minimum; a fixed number
+#   of steps would have reported them as answers.
+
+# %% [markdown] tags=["appendix"]
+# ## Appendix: how `fit` stops, and why each run above stopped
+#
+# `fit` with its default optimiser runs a damped Newton method on $(\mu, \log\sigma)$ with
+# exact first and second derivatives. It reports a start as **converged** only with a
+# certificate: the Newton step is below `tol` at a point where the 2x2 Hessian is positive
+# definite, so the point is a strict local minimum. Where the Hessian cannot certify one
+# (L1's kinks, and its flat sets against the mixture), a compass search takes over: the run
+# counts as converged when no nearby point in 8 directions lowers the loss by more than
+# `tol` times its value. Every other run stops with a reason: Q's mean left the grid, its
+# $\sigma$ grew past the grid's width (a plateau where the loss stops changing) or shrank
+# below half its spacing, or, for Adam, the parameters were still moving at the step limit.
+#
+# The reasons of the 256-start runs of section 3, with short keys:
+
+# %% tags=["appendix"]
+
+
+class Reasons:
+    """Short keys (R1, R2, ...) for fit's reasons, so that tables stay narrow."""
+
+    def __init__(self):
+        self.keys = {"converged": "ok"}
+
+    def key(self, reason):
+        reason = reason.split(" (changed by")[0]  # one key for every "still moving" run
+        if reason not in self.keys:
+            self.keys[reason] = f"R{len(self.keys)}"
+        return self.keys[reason]
+
+    def legend(self):
+        for reason, key in self.keys.items():
+            print(f"  {key:3s} {reason}")
+
+
+reasons = Reasons()
+for (target_name, name), result in basins.items():
+    counts = collections.Counter(reasons.key(r) for r in result.reasons)
+    listed = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()))
+    print(f"{target_name:8s} {name:11s} {listed}")
+reasons.legend()
+
+# %% [markdown] tags=["appendix"]
+# And the reasons behind the ~ and ✗ marks of the table in section 4, per loss and setting
+# (✓ cells are left out):
+
+# %% tags=["appendix"]
+reasons = Reasons()
+for (name, label), why in table.items():
+    keys = [reasons.key(r) for r in why]
+    if any(k != "ok" for k in keys):
+        print(f"{LABELS[name]:7s} {label:42s} " + "  ".join(f"{k:>3s}" for k in keys))
+reasons.legend()
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **A flat set, by hand.** Against the mixture, check that $\int |p - q|\,dx = 1$ for
+#    several Gaussians that cover the half-mode at 10, for instance $\mathcal N(10, 1.5^2)$
+#    and $\mathcal N(9.7, 1.2^2)$, and that a Gaussian too narrow to cover it does worse.
+#
+# <details><summary>Solution</summary>
+#
+# Where $q \ge \tfrac12 n_k$ near the mode and the other half-mode is far, $\int|p - q| =
+# \int (q - \tfrac12 n_k) + \tfrac12 = 1 - \tfrac12 + \tfrac12 = 1$. A Q narrower than
+# $\sigma = 1$ dips below $\tfrac12 n_k$ in the mode's flanks and pays for it:
+#
+# ```python
+# import torch
+#
+# from kltutorial import Gaussian, Mixture, l1
+#
+# x = torch.linspace(-15, 15, 1000)
+# p = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
+# for mu, sigma in ((10.0, 1.5), (9.7, 1.2), (10.0, 2.0), (10.0, 0.5)):
+#     value = l1(p.log_prob(x), Gaussian(mu, sigma).log_prob(x), x).item()
+#     print(f"N({mu}, {sigma}^2): L1 = {value:.4f}")
+# ```
+#
+# ```text
+# N(10.0, 1.5^2): L1 = 1.0000
+# N(9.7, 1.2^2): L1 = 1.0000
+# N(10.0, 2.0^2): L1 = 1.0000
+# N(10.0, 0.5^2): L1 = 1.2272
+# ```
+#
+# </details>
+#
+# 2. **Average predictions, not weights.** Take the two runs of section 5 that ended in
+#    different basins, (-5.16, 9.92) and (10.12, -5.12). Their weight average was a bad
+#    model. What is the KL divergence of their *ensemble*, the average of the two Qs'
+#    densities?
+#
+# <details><summary>Solution</summary>
+#
+# The two runs describe almost the same mixture with the labels swapped, so their
+# densities, and the average of the densities, are close to P:
+#
+# ```python
+# import torch
+#
+# from kltutorial import Gaussian, Mixture, grid_kl
+#
+# x = torch.linspace(-15, 15, 1000)
+# p = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
+# runs = [(-5.16, 9.92), (10.12, -5.12)]
+# ensemble = Mixture([Gaussian(m, 1.0) for run in runs for m in run])  # weights 1/4 each
+# weights = Mixture([Gaussian(sum(r[0] for r in runs) / 2, 1.0),
+#                    Gaussian(sum(r[1] for r in runs) / 2, 1.0)])
+# print(f"ensemble: {grid_kl(p.log_prob(x), ensemble.log_prob(x), x).item():.4f} nats")
+# print(f"weight average: {grid_kl(p.log_prob(x), weights.log_prob(x), x).item():.4f} nats")
+# ```
+#
+# ```text
+# ensemble: 0.0050 nats
+# weight average: 27.3894 nats
+# ```
+#
+# </details>
+#
+# 3. **Reverse KL in the middle.** Reverse KL has no wide minimum in the landscapes of
+#    section 2. Why does covering both modes cost it so much?
+#
+# <details><summary>Solution</summary>
+#
+# $D_{\mathrm{KL}}(Q \,\|\, P) = \int q \log(q/p)\,dx$ weighs $\log(q/p)$ by Q's own mass.
+# A wide Q puts mass between the modes, where $p$ is tiny (about $e^{-28}$ of its peak at
+# 2.5, 7.5 units from each mode), so $\log(q/p)$ there is huge. Forward KL weighs by $p$
+# instead and does not care what Q does between the modes, which is why it alone spreads Q.
+#
+# </details>
+#
+# ## Further reading
+#
+# * sidml, [Understanding KL Divergence](https://sidml.github.io/Understanding-KL-Divergence/)
+#   (2019), the experiment this page extends, and its Chinese paraphrase of 2025-03-28.
+# * P. Izmailov, D. Podoprikhin, T. Garipov, D. Vetrov, A. G. Wilson,
+#   [Averaging Weights Leads to Wider Optima and Better Generalization](https://arxiv.org/abs/1803.05407)
+#   (UAI 2018): stochastic weight averaging.
+# * PyTorch, [`torch.nn.functional.kl_div`](https://pytorch.org/docs/stable/generated/torch.nn.functional.kl_div.html)
+#   and [`torch.optim.swa_utils`](https://pytorch.org/docs/stable/optim.html#weight-averaging-swa-and-ema).
+# * C. M. Bishop, *Pattern Recognition and Machine Learning* (2006), section 10.1: forward
+#   against reverse KL for approximating a multimodal distribution.

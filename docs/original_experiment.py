@@ -13,11 +13,13 @@
 # %% [markdown]
 # # The original experiment, reproduced and corrected
 #
-# This site grew from a short tutorial article (a 2025 translation) that fits one Gaussian to
-# two Gaussians by minimising the KL divergence. Its code and numbers come from an earlier
-# blog post with a notebook: **"Understanding KL Divergence" by sidml (2019)**. The idea and
-# the experiment are sidml's; this page reruns them as described, shows what they print, and
-# then says plainly where the experiment goes wrong and what the correct answer is.
+# This site grew from a short Chinese tutorial page (dated 2025-03-28) that fits one Gaussian
+# to two Gaussians by minimising the KL divergence; its figures and code did not survive its
+# translation. Both come from an earlier blog post with a notebook:
+# [**"Understanding KL Divergence" by sidml (2019)**](https://sidml.github.io/Understanding-KL-Divergence/).
+# The idea and the experiment are sidml's; this page reruns them as described, shows what
+# they print, and then says plainly where the experiment goes wrong and what the correct
+# answer is.
 #
 # The plan:
 #
@@ -38,8 +40,9 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Normal
 
-from kltutorial import Gaussian, Mixture, fit, grid_kl
-from kltutorial.plotting import COLORS, new_figure, show
+from kltutorial import Gaussian, Mixture, figures, fit, grid_kl
+
+# kltutorial/figures.py: one function per figure, so these cells show the KL code
 
 torch.set_num_threads(1)  # the tensors here are small: extra threads only add overhead
 _ = torch.manual_seed(0)  # nothing below is random; seeded anyway so reruns are identical
@@ -58,8 +61,8 @@ mu2, sigma2 = 10.0, 1.0
 p1 = Normal(mu1, sigma1)
 p2 = Normal(mu2, sigma2)
 
-fig, axes = new_figure(ncols=2, height=2.8)
-for ax, dist, m, s in ((axes[0], p1, mu1, sigma1), (axes[1], p2, mu2, sigma2)):
+curves = []
+for dist, m, s in ((p1, mu1, sigma1), (p2, mu2, sigma2)):
     xs = torch.linspace(m - 5 * s, m + 5 * s, 1000)
     density = dist.log_prob(xs).exp()
     peak = int(density.argmax())
@@ -67,16 +70,8 @@ for ax, dist, m, s in ((axes[0], p1, mu1, sigma1), (axes[1], p2, mu2, sigma2)):
         f"N({m:g}, {s:g}): peak at x = {xs[peak]:.3f}, height {density[peak]:.4f} "
         f"(1/(sigma sqrt(2 pi)) = {1 / (s * math.sqrt(2 * math.pi)):.4f})"
     )
-    ax.plot(xs, density, color=COLORS["target"])
-    ax.axvline(m, color=COLORS["analytic"], linestyle=":", linewidth=1)
-    ax.set_xlabel("x")
-    ax.set_title(f"N({m:g}, {s:g}) on mu ± 5 sigma", fontsize=10)
-axes[0].set_ylabel("density")
-show(
-    fig,
-    alt="Two bell curves, each drawn on its mean plus or minus five standard deviations: the left"
-    " one peaks at x = -5, the right one at x = 10, both with height about 0.4.",
-)
+    curves.append((m, s, xs, density))
+figures.sanity_checks(curves)
 
 # %% [markdown]
 # The target P is the **sum** of the two densities, evaluated on a grid of 1000 points. The
@@ -95,18 +90,7 @@ print(f"grid: {len(x)} points from {lo:g} to {hi:g}, spacing {float(x[1] - x[0])
 mu = torch.tensor(0.0)
 sigma = torch.tensor(1.0)
 Q = Normal(mu, sigma)
-
-fig, ax = new_figure(height=3.0)
-ax.plot(x, px, color=COLORS["target"], label="P(x) = N(x; -5, 1) + N(x; 10, 1)")
-ax.plot(x, Q.log_prob(x).exp(), color=COLORS["forward_kl"], linestyle="--", label="Q at the start")
-ax.set_xlabel("x")
-ax.set_ylabel("density")
-ax.legend(loc="upper left", fontsize=9)
-show(
-    fig,
-    alt="The target P, two bell curves of height 0.4 at x = -5 and x = 10, and the starting Q, a "
-    "bell curve of the same shape centred at x = 0, between them.",
-)
+figures.target_and_start(x, px, Q.log_prob(x).exp())
 
 # %% [markdown]
 # ## 2. The divergence with kl_div, and a stability pitfall
@@ -136,10 +120,10 @@ print(f"smallest log q on the grid: {Q.log_prob(x).min().item():.1f}")
 print("PyTorch's own warning:", caught[0].message)
 
 # %% [markdown]
-# PyTorch also warns (last line above) that the default `reduction='mean'` divides by the
-# number of grid points and "does not align with the math definition". Keep that in mind:
-# section 4 comes back to it. From here on the warning is silenced so that the long runs
-# below don't print it again.
+# PyTorch also warns (last line above): the default `reduction='mean'` divides the sum by
+# the number of grid points as well, and only `'batchmean'` matches the mathematical
+# definition. Keep that in mind: section 4 comes back to it. From here on the warning is
+# silenced so that the long runs below don't print it again.
 
 # %%
 warnings.filterwarnings("ignore", message="reduction: 'mean' divides", category=UserWarning)
@@ -179,7 +163,8 @@ print(f"after 10,000 steps: mu = {mu_kl.item():.4f}, sigma = {sigma_kl.item():.4
 print(f"last logged loss: {losses_kl[-1]:.5f}")
 # The last step at which mu was still more than 0.01 away from where it ended.
 last_far = max(k for k, m in enumerate(mus_kl, start=1) if abs(m - mus_kl[-1]) > 0.01)
-print(f"mu stays within 0.01 of its final value from step {last_far + 1:,} on")
+settled = last_far + 1
+print(f"mu stays within 0.01 of its final value from step {settled:,} on")
 
 # %% [markdown]
 # `kltutorial.fit(..., faithful=True)` implements exactly this recipe (the `torch.nn.functional`
@@ -208,46 +193,11 @@ print("fit's verdict:", original_kl.reasons[0])
 # it did not plot. Below them, Q over P at a few steps: Q drifts to the middle and widens.
 
 # %%
-steps = torch.arange(1, len(losses_kl) + 1)
-fig, axes = new_figure(ncols=3, height=2.8, width=8)
-for ax, values, name in (
-    (axes[0], losses_kl, "kl_div (mean)"),
-    (axes[1], mus_kl, "mu"),
-    (axes[2], sigmas_kl, "sigma"),
-):
-    ax.plot(steps[::10], values[::10], color=COLORS["forward_kl"])  # every 10th step is plenty
-    ax.set_xlabel("step")
-    ax.set_title(name, fontsize=10)
-show(
-    fig,
-    alt="Three panels against the Adam step, 1 to 10,000: the kl_div loss falls steeply and then "
-    "flattens; mu rises from 0 and levels off at 2.5, staying within 0.01 of it from step "
-    "8,617 on; sigma rises from 1 almost linearly and is still rising at step 10,000, where "
-    "it is about 5.2.",
-)
+figures.training_curves(losses_kl, mus_kl, sigmas_kl, settled)
 
 # %%
-fig, ax = new_figure(height=3.2)
-ax.fill_between(x, px, color=COLORS["target"], alpha=0.25, label="P (sum)")
-for k, style in ((0, ":"), (1000, "-."), (3000, "--"), (10_000, "-")):
-    m = original_kl.trajectory.mu[k]
-    s = original_kl.trajectory.sigma[k]
-    ax.plot(
-        x,
-        Normal(m, s).log_prob(x).exp(),
-        color=COLORS["forward_kl"],
-        linestyle=style,
-        label=f"step {k:,}: mu={m:.2f}, sigma={s:.2f}",
-    )
-ax.set_xlabel("x")
-ax.set_ylabel("density")
-ax.legend(fontsize=8, loc="upper left")
-show(
-    fig,
-    alt="The target P shaded, two peaks at -5 and 10. Q at steps 0, 1,000, 3,000 and 10,000: it "
-    "starts as a narrow bell at 0, moves right to about 2.5 and flattens into a wide, low "
-    "bell spanning both peaks.",
-)
+trajectory = original_kl.trajectory  # row k: mu and sigma after k steps (row 0: the start)
+figures.snapshots(x, px, trajectory.mu, trajectory.sigma, steps=[0, 1000, 3000, 10_000])
 
 # %% [markdown]
 # ### The other runs: MSE and cosine
@@ -270,32 +220,14 @@ for name, start, m, s, reason in runs:
     print(f"{name:18s} {start:8.1f} {m.item():9.4f} {s.item():11.4f}  {reason}")
 
 # %%
-fig, axes = new_figure(ncols=2, height=3.0, width=8)
-paths = [
-    (original_mse.trajectory.mu[:, 0], COLORS["mse"], "-", "MSE from mu=0"),
-    (original_mse.trajectory.mu[:, 1], COLORS["mse"], "--", "MSE from mu=5"),
-    (original_cos.trajectory.mu, COLORS["cosine"], ":", "cosine from mu=5"),
-]
-for path, color, style, label in paths:
-    axes[0].plot(range(0, len(path), 10), path[::10], color=color, linestyle=style, label=label)
-axes[0].set_xlabel("step")
-axes[0].set_ylabel("mu")
-axes[0].legend(fontsize=8)
-axes[1].fill_between(x, px, color=COLORS["target"], alpha=0.25, label="P (sum)")
-finals = [
-    (original_mse.mu[0], original_mse.sigma[0], COLORS["mse"], "-"),
-    (original_mse.mu[1], original_mse.sigma[1], COLORS["mse"], "--"),
-    (original_cos.mu, original_cos.sigma, COLORS["cosine"], ":"),
-]
-for m, s, color, style in finals:
-    axes[1].plot(x, Normal(m, s).log_prob(x).exp(), color=color, linestyle=style)
-axes[1].set_xlabel("x")
-axes[1].set_ylabel("density at step 10,000")
-show(
-    fig,
-    alt="Left: mu against the step for three runs. MSE from mu=0 walks steadily down to -5; MSE "
-    "from mu=5 and cosine from mu=5 walk up to 10. Right: the final Q of each run sits "
-    "exactly on one of the two peaks of P, with the peak's own width.",
+figures.mode_runs(
+    x,
+    px,
+    [
+        ("MSE from mu=0", "mse", original_mse, 0),  # element 0 of the batched fit
+        ("MSE from mu=5", "mse", original_mse, 1),
+        ("cosine from mu=5", "cosine", original_cos, None),
+    ],
 )
 
 # %% [markdown]
@@ -439,10 +371,11 @@ print(f"sigma grew by {sigmas_kl[-1] - sigmas_kl[-1001]:.3f} over the last 1,000
 #   the numbers: it does not follow the modes. For $\mathcal N(-5,1) + \mathcal N(-10,1)$ it
 #   gives a *decreasing* "grid" from 5 to -5 that contains neither mode (below). A grid should
 #   run from the smallest $\mu_k - 5\sigma_k$ to the largest $\mu_k + 5\sigma_k$, or wider.
-# * **Truncation.** The integrals only see $[-15, 15]$. P's mass outside is negligible, so
-#   the forward KL is unaffected; but a wide Q puts a noticeable part of its mass outside the
-#   grid, and the losses that compare curves (MSE, L1, cosine) only see the part inside.
-#   The next page shows that this creates and removes minima.
+# * **Truncation.** The integrals only see $[-15, 15]$. P's mass outside is negligible
+#   (it is $\Phi(-5)/2$, half the right tail of the mode at 10, which is only 5 of its
+#   $\sigma$ from the edge), so the forward KL is unaffected; but a wide Q puts a noticeable
+#   part of its mass outside the grid, and the losses that compare curves (MSE, L1, cosine)
+#   only see the part inside. The next page shows that this creates and removes minima.
 
 # %%
 log_q_answer = Normal(torch.tensor(analytic_mu), torch.tensor(analytic_sigma)).log_prob(x)
@@ -454,14 +387,19 @@ a1, a2 = -5.0, -10.0  # two negative means, sigmas 1
 print("grid ends for N(-5,1) + N(-10,1):", -a1 - a2 - 5 - 5, "to", a1 + a2 + 5 + 5)
 
 
-def mass_outside(dist):
-    """Probability that dist puts outside the grid [lo, hi]."""
-    return (dist.cdf(torch.tensor(lo)) + 1 - dist.cdf(torch.tensor(hi))).item()
+def mass_outside(mu, sigma):
+    """Probability that N(mu, sigma^2) puts outside the grid [lo, hi].
+
+    Both tails as lower tails, Phi((lo - mu)/sigma) + Phi((mu - hi)/sigma), in float64:
+    1 - cdf(hi) would cancel catastrophically for a tail this small.
+    """
+    z = torch.tensor([(lo - mu) / sigma, (mu - hi) / sigma], dtype=torch.float64)
+    return torch.special.ndtr(z).sum().item()
 
 
-q_answer = Normal(analytic_mu, analytic_sigma)
-p_outside = (mass_outside(p1) + mass_outside(p2)) / 2  # as a fraction of P's mass
-print(f"mass outside [-15, 15]: P {p_outside:.1e}, Q at the answer {mass_outside(q_answer):.3f}")
+p_outside = (mass_outside(mu1, sigma1) + mass_outside(mu2, sigma2)) / 2  # a fraction of P
+q_outside = mass_outside(analytic_mu, analytic_sigma)
+print(f"mass outside [-15, 15]: P {p_outside:.3e}, Q at the answer {q_outside:.3f}")
 
 # %% [markdown]
 # ## 5. The corrected fit
@@ -495,9 +433,19 @@ print(
 
 # %% [markdown]
 # A handful of Newton steps reach the moment-matching answer that 10,000 Adam steps did not.
-# The left panel shows the three Gaussians over the normalised P; the right panel shows both
-# paths on a map of the divergence (in nats) over $(\mu, \sigma)$: Adam crawls up the long,
-# nearly flat valley in $\sigma$; Newton jumps along it.
+# Over the normalised P, the corrected Q lies on the analytic answer; the original's is too
+# narrow and too high:
+
+# %%
+q_analytic = (analytic_mu, analytic_sigma)
+figures.fitted_densities(
+    x, mixture.prob(x), (mu_kl, sigma_kl), (corrected.mu, corrected.sigma), q_analytic
+)
+
+# %% [markdown]
+# Both paths on a map of the divergence (in nats) over $(\mu, \sigma)$, computed in one
+# batch: one row of $\log q$ per $(\mu, \sigma)$ pair. Adam crawls up the long, nearly flat
+# valley in $\sigma$; Newton jumps along it.
 
 # %%
 mus_map = torch.linspace(-4.0, 9.0, 90)
@@ -505,72 +453,10 @@ sigmas_map = torch.linspace(0.6, 10.0, 80)
 M, S = torch.meshgrid(mus_map, sigmas_map, indexing="ij")
 log_q_map = Normal(M.reshape(-1, 1), S.reshape(-1, 1)).log_prob(x)  # (90*80, 1000)
 kl_map = grid_kl(mixture.log_prob(x), log_q_map, x).reshape(M.shape)
+print(f"smallest D_KL on the map: {kl_map.min().item():.4f} nats")
 
-fig, axes = new_figure(ncols=2, height=3.6, width=9)
-p_norm = mixture.prob(x)
-axes[0].fill_between(x, p_norm, color=COLORS["target"], alpha=0.25, label="P (mixture)")
-axes[0].plot(
-    x,
-    Normal(mu_kl, sigma_kl).log_prob(x).exp(),
-    color=COLORS["forward_kl"],
-    linestyle="--",
-    label=f"original: sigma={sigma_kl.item():.2f}",
-)
-axes[0].plot(
-    x,
-    Normal(corrected.mu, corrected.sigma).log_prob(x).exp(),
-    color=COLORS["forward_kl"],
-    label=f"corrected: sigma={corrected.sigma.item():.3f}",
-)
-axes[0].plot(
-    x,
-    q_answer.log_prob(x).exp(),
-    color=COLORS["analytic"],
-    linestyle=":",
-    label="analytic N(2.5, 57.25)",
-)
-axes[0].set_xlabel("x")
-axes[0].set_ylabel("density")
-axes[0].legend(fontsize=8, loc="upper left")
-
-levels = torch.tensor([1.34, 1.4, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0, 6.0, 10.0])
-contours = axes[1].contour(M, S, kl_map, levels=levels, colors=COLORS["target"], linewidths=0.8)
-axes[1].clabel(contours, fontsize=7, fmt="%.2f")
-axes[1].plot(
-    original_kl.trajectory.mu[::10],
-    original_kl.trajectory.sigma[::10],
-    color=COLORS["forward_kl"],
-    linestyle="--",
-    label="Adam, 10,000 steps (original)",
-)
-axes[1].plot(
-    corrected.trajectory.mu,
-    corrected.trajectory.sigma,
-    color=COLORS["forward_kl"],
-    marker="o",
-    markersize=4,
-    label=f"Newton, {corrected.steps.item()} steps",
-)
-axes[1].plot(
-    [analytic_mu],
-    [analytic_sigma],
-    marker="*",
-    markersize=14,
-    linestyle="none",
-    color=COLORS["analytic"],
-    label="analytic minimum",
-)
-axes[1].set_xlabel("mu")
-axes[1].set_ylabel("sigma")
-axes[1].legend(fontsize=8, loc="lower right")
-show(
-    fig,
-    alt="Left: the normalised mixture P with peaks at -5 and 10; the original's Q, a wide bell at"
-    " 2.5 with sigma 5.23, too narrow and too high; the corrected Q with sigma 7.566, which "
-    "lies exactly on the dotted analytic answer N(2.5, 57.25). Right: contours of the KL "
-    "divergence in nats over mu and sigma, with a minimum marked by a star at mu 2.5, sigma "
-    "7.57. Adam's dashed path curves from (0, 1) up to mu 2.5 and stops at sigma 5.2, well "
-    "below the star; Newton's path reaches the star in a few large steps.",
+figures.kl_map_with_paths(
+    mus_map, sigmas_map, kl_map, trajectory, corrected.trajectory, minimum=q_analytic
 )
 
 # %% [markdown]
@@ -584,3 +470,90 @@ show(
 #   plot every parameter, not only the loss.
 # * The MSE and cosine runs did end on a mode. Whether they always do, and whether "no middle
 #   ground" is true, is the subject of the [next page](../kl_vs_other_losses/).
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. **The 'mean' loss depends on the grid.** Widen the grid to $[-30, 30]$ with the same
+#    spacing (1999 points). What does the mean-reduced `kl_div` report at the start
+#    ($\mu = 0$, $\sigma = 1$), and what does `grid_kl` report?
+#
+# <details><summary>Solution</summary>
+#
+# The sum over grid points hardly changes (P is negligible beyond $\pm 15$), but it is now
+# divided by about twice as many points, so the "loss" halves. The divergence in nats,
+# a trapezoid integral, stays where it was:
+#
+# ```python
+# import torch
+# import torch.nn.functional as F
+# from torch.distributions import Normal
+#
+# from kltutorial import grid_kl
+#
+# for half_width, n in ((15, 1000), (30, 1999)):
+#     grid = torch.linspace(-half_width, half_width, n)
+#     p = Normal(-5.0, 1.0).log_prob(grid).exp() + Normal(10.0, 1.0).log_prob(grid).exp()
+#     log_q = Normal(0.0, 1.0).log_prob(grid)
+#     mean = F.kl_div(log_q, p, reduction="sum").item() / n  # what reduction='mean' gives
+#     kl = grid_kl(p.log(), log_q, grid).item()
+#     print(f"[-{half_width}, {half_width}], {n} points: kl_div mean {mean:.4f}, grid_kl {kl:.4f}")
+# ```
+#
+# ```text
+# [-15, 15], 1000 points: kl_div mean 2.0812, grid_kl 30.5568
+# [-30, 30], 1999 points: kl_div mean 1.0411, grid_kl 30.5569
+# ```
+#
+# </details>
+#
+# 2. **Moment matching with unequal weights.** For $P = 0.3\,\mathcal N(-5, 1) +
+#    0.7\,\mathcal N(10, 1)$, work out the forward-KL Gaussian by hand, then check it with
+#    `fit`.
+#
+# <details><summary>Solution</summary>
+#
+# $\mathbb E[X] = 0.3(-5) + 0.7(10) = 5.5$ and $\mathbb E[X^2] = 0.3(1 + 25) + 0.7(1 + 100)
+# = 78.5$, so $\operatorname{Var}[X] = 78.5 - 5.5^2 = 48.25$ and $\sigma = \sqrt{48.25}
+# \approx 6.946$. Newton's fit on the grid agrees (the grid cuts off a negligible tail):
+#
+# ```python
+# import torch
+#
+# from kltutorial import Gaussian, Mixture, fit
+#
+# p = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)], weights=[0.3, 0.7])
+# result = fit(p, torch.linspace(-15, 15, 1000))
+# print(f"mu = {result.mu.item():.4f}, sigma = {result.sigma.item():.4f}, {result.reasons[0]}")
+# ```
+#
+# ```text
+# mu = 5.5000, sigma = 6.9462, converged
+# ```
+#
+# </details>
+#
+# 3. **Scale.** Why do P and $2P$ give the same forward-KL fit, but not the same MSE fit?
+#
+# <details><summary>Solution</summary>
+#
+# The forward KL normalises P (here on the grid; in the original, $\log 2$ and the factor
+# $2/(N\Delta x)$ shift and scale the loss without moving its minimiser). MSE compares
+# $p$ with $q$ as they are, and $q$ always has mass 1: against a mode of mass 1 the best
+# Q is that mode itself, against a mode of mass ½ it is a wider, lower Gaussian. The
+# [next page](../kl_vs_other_losses/) works out the width.
+#
+# </details>
+#
+# ## Further reading
+#
+# * sidml, [Understanding KL Divergence](https://sidml.github.io/Understanding-KL-Divergence/)
+#   (2019): the original post and notebook this page reproduces; the Chinese tutorial page
+#   of 2025-03-28 that this site grew from paraphrases it.
+# * PyTorch, [`torch.nn.functional.kl_div`](https://pytorch.org/docs/stable/generated/torch.nn.functional.kl_div.html):
+#   the argument order, `log_target` and the reductions.
+# * PyTorch, [`torch.distributions`](https://pytorch.org/docs/stable/distributions.html):
+#   `Normal`, and `kl_divergence` for pairs with a closed form.
+# * C. M. Bishop, *Pattern Recognition and Machine Learning* (2006), section 10.1: the
+#   forward and reverse KL of a factorised approximation, and why one covers and the other
+#   seeks modes.

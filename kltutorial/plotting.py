@@ -1,9 +1,11 @@
 """One look for every figure, saved so that builds are byte-identical.
 
-Figures are drawn for a light page: transparent background, dark grey text. The site
-shows them in its dark scheme through a CSS filter (invert and rotate the hue back), so
-one SVG file serves both schemes and the line colours keep their hue. Colours come from
-the Okabe-Ito palette, which stays distinguishable for colour-blind readers.
+Figures are drawn on a transparent background in one of two themes. The light theme
+(dark grey text) is the default; the prose pages' figures use only it, and the site shows
+them in its dark scheme through a CSS filter. The notebook pages' figures are drawn twice,
+once per theme (see `show` and `palette`), so that a map whose colour means something
+("light = low") keeps that meaning on a dark page. Colours come from the Okabe-Ito palette,
+which stays distinguishable for colour-blind readers.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import base64
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+from matplotlib.colors import Colormap, LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 #: One colour per loss (and for the target), the same on every page.
@@ -30,6 +33,15 @@ COLORS: dict[str, str] = {
     "l1": "#CC79A7",
     "cosine": "#E69F00",
     "analytic": "#000000",
+}
+
+#: The same roles for a dark page: light greys and white instead of dark ones, and a
+#: lighter blue (Okabe-Ito's sky blue), which the slate background would otherwise swallow.
+DARK_COLORS: dict[str, str] = {
+    **COLORS,
+    "target": "#b4b4b4",
+    "forward_kl": "#56B4E9",
+    "analytic": "#ffffff",
 }
 
 #: Readable names for the losses, for legends and titles.
@@ -67,15 +79,55 @@ STYLE: dict[str, Any] = {
     # A fixed salt makes the ids in the SVG the same from build to build.
     "svg.hashsalt": "kltutorial",
 }
-"""The rcParams every figure is drawn with."""
+"""The rcParams every figure is drawn with (the light theme)."""
+
+DARK_STYLE: dict[str, Any] = {
+    **STYLE,
+    "text.color": "#d8dae3",
+    "axes.labelcolor": "#d8dae3",
+    "axes.edgecolor": "#9a9cae",
+    "xtick.color": "#b8bac6",
+    "ytick.color": "#b8bac6",
+    "grid.color": "#5a5e70",
+}
+"""The rcParams of the dark theme: light text and axes for Material's slate scheme."""
+
+# The theme being drawn: set by `style(dark=...)`, read by `palette` and `new_figure`.
+_dark: list[bool] = [False]
 
 
 @contextmanager
-def style() -> Iterator[None]:
-    """Draw inside this context to get the site's look."""
-    # rc_context's stub wants literal keys; STYLE's are checked by matplotlib at run time.
-    with mpl.rc_context(cast(Any, STYLE)):
-        yield
+def style(dark: bool | None = None) -> Iterator[None]:
+    """Draw inside this context to get the site's look.
+
+    Args:
+        dark: Draw for a dark page; ``None`` keeps the theme of the enclosing context
+            (light outside any).
+    """
+    dark = _dark[-1] if dark is None else dark
+    _dark.append(dark)
+    try:
+        # rc_context's stub wants literal keys; STYLE's are checked by matplotlib at run time.
+        with mpl.rc_context(cast(Any, DARK_STYLE if dark else STYLE)):
+            yield
+    finally:
+        _dark.pop()
+
+
+def palette() -> dict[str, str]:
+    """The colours of the theme being drawn: `DARK_COLORS` inside ``style(dark=True)``."""
+    return DARK_COLORS if _dark[-1] else COLORS
+
+
+def landscape_colormap() -> Colormap:
+    """A grey ramp for maps of a loss, light where the loss is low, in either theme.
+
+    On a light page it runs from near-white to mid-grey; on a dark page from light grey to
+    nearly the page's own slate, so "light = low" holds on both.
+    """
+    if _dark[-1]:
+        return LinearSegmentedColormap.from_list("landscape_dark", ["#dcdcdc", "#262a36"])
+    return LinearSegmentedColormap.from_list("landscape_light", ["#f4f4f4", "#6a6a6a"])
 
 
 def new_figure(
@@ -126,36 +178,55 @@ def _shorten_path(data: str) -> str:
 class FigureHTML:
     """A figure as an ``<img>`` with alt text, for notebooks.
 
-    Jupyter shows its ``_repr_html_``; the site's build moves the embedded SVG into a
-    file of its own, so the page stays light.
+    Jupyter shows its ``_repr_html_``. With a dark variant it is a ``<picture>`` whose
+    ``<source>`` follows the reader's system theme; the site's build turns that into
+    Material's ``#only-light`` / ``#only-dark`` pair and moves each SVG into a file of
+    its own, so the page stays light.
     """
 
-    def __init__(self, svg: bytes, alt: str) -> None:
+    def __init__(self, svg: bytes, alt: str, svg_dark: bytes | None = None) -> None:
         self.svg = svg
         self.alt = alt
+        self.svg_dark = svg_dark
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.svg).decode("ascii")
         alt = html.escape(self.alt, quote=True)
-        return f'<img class="kl-figure" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+        img = f'<img class="kl-figure" alt="{alt}" src="data:image/svg+xml;base64,{data}">'
+        if self.svg_dark is None:
+            return img
+        dark = base64.b64encode(self.svg_dark).decode("ascii")
+        source = (
+            '<source media="(prefers-color-scheme: dark)" '
+            f'srcset="data:image/svg+xml;base64,{dark}">'
+        )
+        return f'<picture class="kl-figure">{source}{img}</picture>'
 
 
-def show(fig: Figure, alt: str) -> FigureHTML:
+def show(fig: Figure | Callable[[], Figure], alt: str) -> FigureHTML:
     """Display a figure in a notebook as an image with real alt text.
 
     Args:
-        fig: The figure; it is closed.
+        fig: The figure (it is closed), or a function without arguments that draws it;
+            a function is called once per theme, inside ``style(dark=False)`` and
+            ``style(dark=True)``, and must take its colours from `palette`.
         alt: What the figure shows, for readers who cannot see it.
 
     Returns:
-        An object that Jupyter displays as an ``<img>``; make it the cell's last value.
+        An object that Jupyter displays as an image; make it the cell's last value.
 
     Raises:
         ValueError: If ``alt`` is empty.
     """
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must describe the figure in words, got an empty string")
-    return FigureHTML(svg_bytes(fig), alt.strip())
+    if isinstance(fig, Figure):
+        return FigureHTML(svg_bytes(fig), alt.strip())
+    with style(dark=False):
+        light = svg_bytes(fig())
+    with style(dark=True):
+        dark = svg_bytes(fig())
+    return FigureHTML(light, alt.strip(), svg_dark=dark)
 
 
 def label_axes(ax: Axes, xlabel: str, ylabel: str, title: str | None = None) -> None:

@@ -15,10 +15,14 @@ a parameter in the notebook's code, or to be one of the derived numbers below, e
 
 from __future__ import annotations
 
+import ast
 import html as html_module
 import io
 import math
+import os
 import re
+import subprocess
+import sys
 import tokenize
 from pathlib import Path
 
@@ -70,6 +74,12 @@ DERIVED: dict[str, dict[str, float]] = {
         "57.25": _second_moment() - 2.5**2,
         "7.566": math.sqrt(_second_moment() - 2.5**2),
         "2.5": 0.5 * (-5) + 0.5 * 10,
+        # Exercise 2: P = 0.3 N(-5, 1) + 0.7 N(10, 1), moments by hand.
+        "5.5": 0.3 * (-5) + 0.7 * 10,
+        "78.5": 0.3 * (1 + 25) + 0.7 * (1 + 100),
+        "48.25": 0.3 * (1 + 25) + 0.7 * (1 + 100) - 5.5**2,
+        "6.946": math.sqrt(0.3 * (1 + 25) + 0.7 * (1 + 100) - 5.5**2),
+        "1999": 2 * 30 / (30 / 999) + 1,  # [-30, 30] at the original grid's spacing
     },
     "kl_vs_other_losses": {
         "2018": 2018,  # the year of the SWA paper (a citation)
@@ -79,6 +89,7 @@ DERIVED: dict[str, dict[str, float]] = {
         "7.5": 10 - 2.5,  # the distance from the midpoint to either mode
         "50": 0.05 / 1e-3,  # the larger learning rate, against the original's
         "10.607": _cosine_middle_sigma(),
+        "28": 7.5**2 / 2,  # exp(-d^2/2): the density 7.5 from a mode, against its peak
     },
 }
 
@@ -156,6 +167,9 @@ def _matches(quoted: str, values: list[float]) -> bool:
     return any(abs(round(abs(v), decimals) - target) < 10 ** -(decimals + 3) for v in values)
 
 
+FENCE = re.compile(r"```(?:python|text)\n(.*?)```", re.DOTALL)
+
+
 def _prose(notebook: nbformat.NotebookNode) -> str:
     """The markdown cells and the figures' alt text: everything a reader reads as claims."""
     parts = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
@@ -163,7 +177,7 @@ def _prose(notebook: nbformat.NotebookNode) -> str:
         for output in cell.get("outputs", []):
             html = output.get("data", {}).get("text/html", "")
             parts.extend(html_module.unescape(alt) for alt in re.findall(r'alt="([^"]*)"', html))
-    text = "\n".join(parts)
+    text = FENCE.sub("", "\n".join(parts))  # code and its output: see _printed_and_given
     text = re.sub(r"\\t?frac\s*(\d)\s*(\d)", r"\1/\2", text)  # LaTeX \tfrac12 is 1/2
     return re.sub(r"\]\([^)]*\)", "]", text)  # link targets are not claims
 
@@ -178,6 +192,11 @@ def _printed_and_given(notebook: nbformat.NotebookNode) -> list[float]:
     """Every number the notebook printed, and every numeric literal in its code."""
     texts = []
     for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            # The exercises' solutions: their code and the output it prints (which
+            # test_solutions_print_what_they_show checks).
+            for code, output in SOLUTION.findall(cell.source):
+                texts.extend([*_literals(code), output])
         if cell.cell_type != "code":
             continue
         texts.extend(_literals(cell.source))
@@ -203,3 +222,67 @@ def test_prose_numbers(executed) -> None:
         ):
             unexplained.append(quoted)
     assert not unexplained, f"{name}: numbers in the prose that nothing prints: {unexplained}"
+
+
+# A solution in a markdown cell: a python fence, then the text fence with its output.
+SOLUTION = re.compile(r"```python\n(.*?)```\s*```text\n(.*?)```", re.DOTALL)
+
+
+def _solutions(name: str) -> list[tuple[str, str]]:
+    """The (code, expected output) pairs of the exercises' solutions on a notebook page."""
+    notebook = jupytext.read(ROOT / "docs" / f"{name}.py")
+    cells = [cell.source for cell in notebook.cells if cell.cell_type == "markdown"]
+    return [(code, out) for source in cells for code, out in SOLUTION.findall(source)]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_solutions_print_what_they_show(name: str, tmp_path: Path) -> None:
+    """Each solution's code runs on its own, as a reader pastes it, and prints its output."""
+    solutions = _solutions(name)
+    assert len(solutions) >= 2, f"{name}: expected code solutions among its exercises"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    for code, expected in solutions:
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"{name}: a solution failed:\n{done.stderr}"
+        assert done.stdout == expected, f"{name}: a solution printed\n{done.stdout}"
+
+
+def test_exercises_and_further_reading() -> None:
+    """Each notebook page ends with 2-4 exercises, solutions folded, then further reading."""
+    for name in NOTEBOOKS:
+        source = (ROOT / "docs" / f"{name}.py").read_text(encoding="utf-8")
+        exercises = source.split("# ## Exercises")[-1]
+        assert "# ## Further reading" in exercises, f"{name}: no further reading at the end"
+        count = len(re.findall(r"^# \d\. \*\*", exercises, flags=re.MULTILINE))
+        assert 2 <= count <= 4, f"{name}: {count} exercises"
+        assert exercises.count("<details><summary>Solution</summary>") == count
+        assert "sidml.github.io/Understanding-KL-Divergence" in source
+
+
+def _plotting_lines(source: str) -> int:
+    """Lines of a code cell that draw: statements calling ``figures.*``, and its import."""
+    count = 0
+    for statement in ast.parse(source).body:
+        calls = [
+            node
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in {"figures", "plt", "ax", "axes", "fig"}
+        ]
+        if calls:
+            count += (statement.end_lineno or statement.lineno) - statement.lineno + 1
+    return count
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_visible_code_is_mostly_not_plotting(name: str) -> None:
+    """At most one line in five of a page's visible code draws a figure."""
+    cells = jupytext.read(ROOT / "docs" / f"{name}.py").cells
+    code = [cell.source for cell in cells if cell.cell_type == "code"]
+    lines = sum(len([line for line in c.splitlines() if line.strip()]) for c in code)
+    plotting = sum(_plotting_lines(c) for c in code)
+    assert plotting * 5 <= lines, f"{name}: {plotting} of {lines} code lines draw"

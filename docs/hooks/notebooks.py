@@ -3,14 +3,27 @@
 mkdocs-jupyter renders each jupytext page (``docs/*.py``) by executing it. This hook:
 
 * keys its cache on the ``kltutorial`` sources too (mkdocs-jupyter keys it on the
-  notebook file alone, so a change to the package would otherwise leave stale output);
+  notebook file alone, so a change to the package would otherwise leave stale output),
+  and deletes the cache folders of older keys;
 * moves the ~590 KB of JupyterLab CSS that every notebook page inlines into one shared
   stylesheet, ``assets/jupyter.css``, keeping only the rules whose classes the notebook
   pages use (about 140 KB);
-* moves figures embedded as ``data:`` URIs into files under ``figures/``;
+* moves figures embedded as ``data:`` URIs into files under ``figures/``, and turns a
+  figure drawn in two themes (a ``<picture>``) into Material's ``#only-light`` and
+  ``#only-dark`` pair of images;
+* merges the consecutive stdout outputs of a cell into one block (the kernel sends a long
+  printout in pieces that split at a different line each run);
+* makes code cells look and copy like the rest of the site: Material's own copy button
+  mounts on ``pre > code``, so each cell's ``<pre>`` gets a ``<code>`` and a stable id, and
+  nbconvert's copy widget is removed; cell ids come from the cell's position;
+* folds the cells tagged ``appendix`` into one collapsed ``<details>``;
 * drops nbconvert's MathJax and Mermaid scripts (KaTeX renders the math; Mermaid would
   come from a CDN);
-* writes the page as an ``.ipynb`` (no outputs) next to it, with a download link.
+* writes the page as an ``.ipynb`` (no outputs, cell ids from the cell's index) next to
+  it, with a download link.
+
+The HTML is edited with BeautifulSoup, except for the old regular expressions that cut
+whole ``<style>`` and ``<script>`` elements.
 """
 
 from __future__ import annotations
@@ -19,9 +32,11 @@ import base64
 import hashlib
 import posixpath
 import re
+import shutil
 from pathlib import Path
 
 import jupytext
+from bs4 import BeautifulSoup, Tag
 
 # mkdocs puts this folder on sys.path while it loads the hooks.
 from figures import source_key
@@ -37,8 +52,7 @@ UNWANTED_SCRIPTS = re.compile(
     r'|<script type="module">(?:(?!</script>).)*mermaid.*?</script>\s*',
     re.DOTALL,
 )
-DATA_IMAGE = re.compile(r'src="data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=]+)"')
-ARTICLE = re.compile(r'(<article class="md-content__inner md-typeset">)')
+DATA_URI = re.compile(r"data:image/(svg\+xml|png);base64,([A-Za-z0-9+/=]+)")
 CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
 CLASS_SELECTOR = re.compile(r"\.([A-Za-z_][\w-]*)")
 COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -59,7 +73,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         base = Path(plugin.config["cache_dir"])
         if not base.is_absolute():
             base = root / base
-        plugin.config["cache_dir"] = str(base.parent / f"{base.name}-{source_key(root)}")
+        current = base.parent / f"{base.name}-{source_key(root)}"
+        plugin.config["cache_dir"] = str(current)
+        for old in base.parent.glob(f"{base.name}-*"):
+            if old != current and old.is_dir():
+                shutil.rmtree(old)
     return config
 
 
@@ -84,30 +102,109 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
         output = STYLE.sub(lambda m: "" if m.group(0) in styles else m.group(0), output)
         link = f'<link rel="stylesheet" href="{relative("assets/jupyter.css")}">'
         output = output.replace("</head>", f"{link}\n</head>", 1)
-    for match in CLASS_ATTRIBUTE.finditer(output):
-        _classes.update(match.group(1).split())
     output = UNWANTED_SCRIPTS.sub("", output)
 
-    def extract(match: re.Match[str]) -> str:
-        kind, data = match.group(1), match.group(2)
-        payload = base64.b64decode(data)
-        suffix = "svg" if "svg" in kind else "png"
+    soup = BeautifulSoup(output, "html.parser")
+    _merge_streams(soup)
+    _code_cells(soup)
+    _appendix(soup)
+
+    def save(uri: str) -> str:
+        match = DATA_URI.fullmatch(uri)
+        if match is None:
+            return uri
+        payload = base64.b64decode(match.group(2))
+        suffix = "svg" if "svg" in match.group(1) else "png"
         name = f"figures/{hashlib.sha256(payload).hexdigest()[:16]}.{suffix}"
         (site / "figures").mkdir(parents=True, exist_ok=True)
         (site / name).write_bytes(payload)
-        return f'src="{relative(name)}"'
+        return relative(name)
 
-    output = DATA_IMAGE.sub(extract, output)
+    for picture in soup.select("picture"):
+        img, source = picture.find("img"), picture.find("source")
+        if not isinstance(img, Tag) or not isinstance(source, Tag):
+            continue
+        dark = soup.new_tag("img", attrs=dict(img.attrs))
+        dark["src"] = save(str(source["srcset"])) + "#only-dark"
+        img["src"] = save(str(img["src"])) + "#only-light"
+        picture.replace_with(img, dark)
+    for img in soup.select('img[src^="data:"]'):
+        img["src"] = save(str(img["src"]))
 
+    article = soup.select_one("article.md-content__inner.md-typeset")
     stem = Path(page.file.src_uri).stem
+    if article is not None:
+        button = soup.new_tag("a", attrs={"class": "md-button", "href": f"{stem}.ipynb"})
+        button["download"] = ""
+        button.string = "Download this page as a notebook"
+        article.insert(0, button)
+    output = str(soup)
+    for match in CLASS_ATTRIBUTE.finditer(output):
+        _classes.update(match.group(1).split())
+
     notebook = jupytext.read(page.file.abs_src_path)
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index}"  # nbformat would draw a random id on every build
     target = site / page_dir / f"{stem}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     jupytext.write(notebook, target, fmt="ipynb")
-    button = (
-        f'<a class="md-button" href="{stem}.ipynb" download>Download this page as a notebook</a>'
-    )
-    return ARTICLE.sub(lambda m: m.group(1) + button, output, count=1)
+    return output
+
+
+def _cells(soup: BeautifulSoup) -> list[Tag]:
+    """The notebook's cells, outermost ``jp-Cell`` elements, in page order."""
+    return [c for c in soup.select("div.jp-Cell") if c.find_parent("div", class_="jp-Cell") is None]
+
+
+def _merge_streams(soup: BeautifulSoup) -> None:
+    """Join each run of consecutive stdout outputs of a cell into its first ``<pre>``."""
+    for area in soup.select("div.jp-OutputArea"):
+        previous: Tag | None = None
+        for child in area.find_all("div", class_="jp-OutputArea-child", recursive=False):
+            pre = child.select_one('div.jp-RenderedText[data-mime-type="text/plain"] > pre')
+            is_stream = pre is not None and "jp-OutputArea-executeResult" not in child["class"]
+            if is_stream and previous is not None and pre is not None:
+                previous.extend(list(pre.contents))
+                child.decompose()
+                continue
+            previous = pre if is_stream else None
+
+
+def _code_cells(soup: BeautifulSoup) -> None:
+    """Stable cell ids, and ``pre > code`` in every code cell for Material's copy button."""
+    for index, cell in enumerate(_cells(soup)):
+        for element in [cell, *cell.find_all(id=re.compile(r"^cell-id="))]:
+            if str(element.get("id", "")).startswith("cell-id="):
+                element["id"] = f"cell-{index}"
+    # mkdocs-jupyter's own copy widget and the hidden copy of the code it copies from.
+    for widget in soup.select("div.zeroclipboard-container, div.clipboard-copy-txt"):
+        widget.decompose()
+    blocks = soup.select(".jp-InputArea .highlight-ipynb, .jp-RenderedMarkdown .highlight")
+    for number, block in enumerate(blocks):
+        pre = block.find("pre")
+        if not isinstance(pre, Tag) or pre.find("code", recursive=False) is not None:
+            continue
+        # Material copies the text of "#<id of the closest element with an id> > code".
+        block["id"] = f"notebook-code-{number}"
+        code = soup.new_tag("code")
+        code.extend(list(pre.contents))
+        pre.append(code)
+
+
+def _appendix(soup: BeautifulSoup) -> None:
+    """Fold the consecutive cells tagged ``appendix`` into a collapsed ``<details>``."""
+    cells = [c for c in _cells(soup) if "celltag_appendix" in c.get("class", [])]
+    if not cells:
+        return
+    heading = cells[0].find(["h2", "h3"])
+    title = heading.get_text(" ", strip=True).rstrip("¶").strip() if heading else "Appendix"
+    details = soup.new_tag("details", attrs={"class": "appendix"})
+    summary = soup.new_tag("summary")
+    summary.string = title
+    details.append(summary)
+    cells[0].insert_before(details)
+    for cell in cells:
+        details.append(cell.extract())
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
