@@ -47,6 +47,7 @@ docs:
 # README and the pages. pytest exits non-zero (5) when it collects no test.
 pytest:
 	$(BIN)/pytest --codeblocks tests README.md docs
+	node --test tests/js/
 
 # The sdist and the wheel built from it; the wheel alone (with the pinned torch) in a fresh
 # venv runs the README quickstart outside the repository. Nothing is left behind.

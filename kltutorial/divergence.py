@@ -22,12 +22,12 @@ from kltutorial.validation import (
     as_float_tensor,
     check_bool,
     check_broadcast,
+    check_distribution,
     check_finite,
     check_log_densities,
     check_not_nan,
     check_outcomes,
     check_positive,
-    sum_tolerance,
 )
 
 
@@ -79,7 +79,7 @@ def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
         )
     for name, value in (("p", p), ("q", q)):
         check_not_nan(value, name)
-        _check_distribution(value, name, log_probs)
+        check_distribution(value, name, log_probs)
     log_p, log_q = (p, q) if log_probs else (log_or_minus_inf(p), log_or_minus_inf(q))
     # Rounding can leave the sum of nearly equal distributions a hair below zero; the
     # divergence is not negative, so neither is what leaves the package.
@@ -206,31 +206,3 @@ def kl_from_logs(log_p: Tensor, log_q: Tensor) -> Tensor:
     terms = torch.where(impossible, torch.full_like(terms, math.inf), terms)
     return terms.sum(dim=-1)
     # --8<-- [end:kl_from_logs]
-
-
-def _check_distribution(value: Tensor, name: str, log_probs: bool) -> None:
-    """Check non-negativity and the sum to one, in linear or log space.
-
-    The sum is taken in float64, so its own rounding does not grow with the number of
-    outcomes and the tolerance can stay a few units of ``value``'s precision.
-    """
-    wide = value.detach().to(torch.float64)
-    if log_probs:
-        if bool((value == math.inf).any()):
-            raise ValueError(f"{name} holds log-probabilities, which must be <= 0, not +inf")
-        error = (torch.logsumexp(wide, dim=-1).exp() - 1).abs()
-    else:
-        if bool((value < 0).any()):
-            raise ValueError(f"{name} must be probabilities >= 0, got negative entries")
-        if bool(torch.isinf(value).any()):
-            raise ValueError(f"{name} must be finite probabilities")
-        error = (wide.sum(dim=-1) - 1).abs()
-    tolerance = sum_tolerance(value.dtype)
-    if bool((error > tolerance).any()):
-        worst = float(error.max())
-        kind = "log-probabilities whose exp" if log_probs else "probabilities that"
-        raise ValueError(
-            f"{name} must be {kind} sum to one along the last dimension; "
-            f"off by {worst:.3g} (tolerance {tolerance:.1g} for {value.dtype}). Normalise "
-            f"it, e.g. {name} / {name}.sum(-1, keepdim=True)"
-        )

@@ -16,8 +16,12 @@ import math
 import torch
 from torch import Tensor
 
-from kltutorial.divergence import _check_distribution
-from kltutorial.validation import as_float_tensor, check_broadcast, check_not_nan
+from kltutorial.validation import (
+    as_float_tensor,
+    check_broadcast,
+    check_distribution,
+    check_not_nan,
+)
 
 LN2 = math.log(2.0)
 
@@ -71,7 +75,7 @@ def js_divergence(p: Tensor, q: Tensor) -> Tensor:
         )
     for name, value in (("p", p), ("q", q)):
         check_not_nan(value, name)
-        _check_distribution(value, name, log_probs=False)
+        check_distribution(value, name, log_probs=False)
     dtype = torch.promote_types(p.dtype, q.dtype)
     p, q = p.to(dtype), q.to(dtype)
     return _js_terms(p, q).sum(dim=-1).clamp(0.0, LN2)

@@ -173,3 +173,31 @@ def check_log_densities(log_p: Tensor, log_q: Tensor, x: Tensor) -> tuple[Tensor
     if bool((log_p == -math.inf).all(dim=-1).any()):
         raise ValueError("log_p must be finite somewhere on the grid (p is zero everywhere)")
     return log_p, log_q, x
+
+
+def check_distribution(value: Tensor, name: str, log_probs: bool) -> None:
+    """Check non-negativity and the sum to one, in linear or log space.
+
+    The sum is taken in float64, so its own rounding does not grow with the number of
+    outcomes and the tolerance can stay a few units of ``value``'s precision.
+    """
+    wide = value.detach().to(torch.float64)
+    if log_probs:
+        if bool((value == math.inf).any()):
+            raise ValueError(f"{name} holds log-probabilities, which must be <= 0, not +inf")
+        error = (torch.logsumexp(wide, dim=-1).exp() - 1).abs()
+    else:
+        if bool((value < 0).any()):
+            raise ValueError(f"{name} must be probabilities >= 0, got negative entries")
+        if bool(torch.isinf(value).any()):
+            raise ValueError(f"{name} must be finite probabilities")
+        error = (wide.sum(dim=-1) - 1).abs()
+    tolerance = sum_tolerance(value.dtype)
+    if bool((error > tolerance).any()):
+        worst = float(error.max())
+        kind = "log-probabilities whose exp" if log_probs else "probabilities that"
+        raise ValueError(
+            f"{name} must be {kind} sum to one along the last dimension; "
+            f"off by {worst:.3g} (tolerance {tolerance:.1g} for {value.dtype}). Normalise "
+            f"it, e.g. {name} / {name}.sum(-1, keepdim=True)"
+        )

@@ -5,7 +5,8 @@ import math
 import torch
 from torch.distributions import Categorical, MultivariateNormal, kl_divergence
 
-from kltutorial import kl_divergence as kl, multivariate_gaussian_kl
+from kltutorial import kl_divergence as kl
+from kltutorial import multivariate_gaussian_kl
 
 # A joint distribution of X (rows: weather) and Y (columns: what people carry).
 joint = torch.tensor(

@@ -124,7 +124,10 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
         img, source = picture.find("img"), picture.find("source")
         if not isinstance(img, Tag) or not isinstance(source, Tag):
             continue
-        dark = soup.new_tag("img", attrs=dict(img.attrs))
+        dark = soup.new_tag(
+            "img",
+            attrs={k: " ".join(v) if isinstance(v, list) else v for k, v in img.attrs.items()},
+        )
         dark["src"] = save(str(source["srcset"])) + "#only-dark"
         img["src"] = save(str(img["src"])) + "#only-light"
         picture.replace_with(img, dark)
@@ -193,7 +196,7 @@ def _code_cells(soup: BeautifulSoup) -> None:
 
 def _appendix(soup: BeautifulSoup) -> None:
     """Fold the consecutive cells tagged ``appendix`` into a collapsed ``<details>``."""
-    cells = [c for c in _cells(soup) if "celltag_appendix" in c.get("class", [])]
+    cells = [c for c in _cells(soup) if "celltag_appendix" in c.get_attribute_list("class")]
     if not cells:
         return
     heading = cells[0].find(["h2", "h3"])
