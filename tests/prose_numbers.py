@@ -316,10 +316,85 @@ DERIVED["explorer"] = {
 }
 
 
+def _k3_std_over_kl(mu: float) -> float:
+    """k3's exact standard deviation over the true KL, P = N(0, 1), Q = N(mu, 1)."""
+    return 2 * math.sqrt(math.exp(mu**2) - 1 - mu**2) / mu**2
+
+
+def _float32_mvn_kl() -> float:
+    """torch.distributions' float32 KL for the multivariate page's near-singular example."""
+    import torch
+    from torch.distributions import MultivariateNormal, kl_divergence
+
+    small = 1e-9
+    cov = torch.tensor([[1 + small, 1 - small], [1 - small, 1 + small]], dtype=torch.float64) / 2
+    p = MultivariateNormal(torch.zeros(2), cov.float())
+    q = MultivariateNormal(torch.zeros(2), torch.eye(2))
+    return float(kl_divergence(p, q))
+
+
+def _adam_eps() -> float:
+    import inspect
+
+    import torch
+
+    return float(inspect.signature(torch.optim.Adam).parameters["eps"].default)
+
+
+DERIVED.setdefault("definition", {})["25"] = Oracle(
+    "the exercise's arithmetic: (0.5/0.1)^2 of 0.5 ln((0.5/0.9)(0.5/0.1))... written 25/9",
+    lambda: (0.5 / 0.1) ** 2,
+)
+DERIVED.setdefault("estimators", {}).update(
+    {
+        "199": Oracle(
+            "(std k1 / std k3)^2 at mu = 0.1, from the closed forms",
+            lambda: ((2 / 0.1) / _k3_std_over_kl(0.1)) ** 2,
+        ),
+        "16": Oracle("float64's decimal digits", lambda: -math.log10(np.finfo(np.float64).eps)),
+        "1.41": Oracle("k2's std over KL as mu -> 0: sqrt(2 + mu^2)", lambda: math.sqrt(2)),
+        "4.2": Oracle("k2's std over KL at mu = 4: sqrt(2 + 16)", lambda: math.sqrt(18)),
+        "373": Oracle("k3's exact std over KL at mu = 4", lambda: _k3_std_over_kl(4.0)),
+    }
+)
+DERIVED.setdefault("kl_vs_other_losses", {})["-28"] = Oracle(
+    "ln of p at 2.5 over its peak: 7.5 units from each unit-variance mode", lambda: -(7.5**2) / 2
+)
+DERIVED.setdefault("multivariate", {}).update(
+    {
+        "1e-16": Oracle("float64's unit roundoff", lambda: float(np.finfo(np.float64).eps) / 2),
+        "1e7": Oracle("1 / float32's machine epsilon", lambda: 1 / float(np.finfo(np.float32).eps)),
+        "7.8986": Oracle("torch.distributions in float32 on the example", _float32_mvn_kl),
+    }
+)
+DERIVED.setdefault("numerical_stability", {})["1e-8"] = Oracle(
+    "torch.optim.Adam's default eps", _adam_eps
+)
+DERIVED.setdefault("original_experiment", {}).update(
+    {
+        "78.5": Oracle("E[X^2] of 0.3 N(-5, 1) + 0.7 N(10, 1)", lambda: 0.3 * 26 + 0.7 * 101),
+        "48.25": Oracle("its variance", lambda: 0.3 * 26 + 0.7 * 101 - 5.5**2),
+        "6.946": Oracle("its standard deviation", lambda: math.sqrt(0.3 * 26 + 0.7 * 101 - 5.5**2)),
+    }
+)
+
+
 ALLOWED: dict[str, dict[str, str]] = {
-    "index": {
-        "10": "the target's right mode: the home page defines P = N(-5, 1)/2 + N(10, 1)/2 in "
-        "its prose, and no code block on it builds P",
+    "estimators": {
+        "1e-15": "the range of |log r| that tests/test_estimators.py checks k3 over, an input",
+        "30": "the other end of that range",
+        "1000": "the figure's y-axis limit, set in docs/figures/estimator_variance.py",
+        "57": "k2's factor off the grid value: the ratio of two outputs in the table above "
+        "(3179.6 / 55.56), asserted in tests/test_estimators.py",
+        "-112": "log r of samples from the right mode, asserted in tests/test_estimators.py",
+    },
+    "f_divergences": {
+        "50": "the working precision (digits) of the mpmath tests, an input",
+        "1.25": "the figure's y-axis limit, set in its script",
+        "3000": "how many random pairs the figure draws, set in its script",
+    },
+    "multivariate": {
+        "1e-4": "the example matrix of the sentence, 10^-4 I, an input",
     },
     "reference": {
         "500": "fit's default step limit for Newton, set in its body (not its signature)",

@@ -276,6 +276,11 @@ def previous_block(element: Element) -> tuple[Element | None, bool]:
             marker = marker or "pytest-codeblocks:expected-output" in sibling
         elif isinstance(sibling, Element):
             return sibling, marker
+    # Inside an admonition (an indented block), Markdown wraps the marker and the output in
+    # a <p> of their own: the block before is then the paragraph's previous sibling.
+    if element.parent.tag == "p" and element.parent.parent is not None:
+        before, outer = previous_block(element.parent)
+        return before, marker or outer
     return None, marker
 
 
