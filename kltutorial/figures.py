@@ -255,6 +255,10 @@ def _loss_bands(
     ax: Axes, a: Array, b: Array, values: Array, levels: Sequence[float], norm: Any = None
 ) -> Any:
     """Filled, rasterised bands of a map (light = low) with thin vector lines between them."""
+    if norm is not None:
+        # A log colour scale masks values <= 0 with a warning; none is meaningful on a map
+        # of losses drawn on a log scale, so they take the lowest band.
+        values = np.maximum(values, np.finfo(np.float64).tiny)
     bands = ax.contourf(a, b, values, levels=list(levels), cmap=landscape_colormap(), norm=norm)
     bands.set_rasterized(True)  # flat bands make a small embedded image
     return bands
