@@ -194,7 +194,7 @@ figures.loss_landscapes(
 # The landscapes say where the minima are; a basin map says which start goes where. Below,
 # 256 starts from $\mu = -14$ to $14$ with $\sigma = 1$, for every loss and both targets, one
 # vectorised `fit` call per loss and target (Newton). The cell counts the fits that did not
-# reach a minimum; the [appendix](#appendix-how-fit-stops) lists why each one stopped.
+# reach a minimum; the [appendix](#appendix-how-the-fit-stops-and-why-each-run-above-stopped) lists why each one stopped.
 
 # %%
 starts = torch.linspace(-14, 14, 256)
@@ -496,7 +496,7 @@ figures.swa_map(
 #   of steps would have reported them as answers.
 
 # %% [markdown] tags=["appendix"]
-# ## Appendix: how `fit` stops, and why each run above stopped
+# ## Appendix: how the fit stops, and why each run above stopped
 #
 # `fit` with its default optimiser runs a damped Newton method on $(\mu, \log\sigma)$ with
 # exact first and second derivatives. It reports a start as **converged** only with a

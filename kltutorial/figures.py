@@ -258,7 +258,7 @@ def _loss_bands(
     if norm is not None:
         # A log colour scale masks values <= 0 with a warning; none is meaningful on a map
         # of losses drawn on a log scale, so they take the lowest band.
-        values = np.maximum(values, np.finfo(np.float64).tiny)
+        values = np.maximum(values, levels[0])
     bands = ax.contourf(a, b, values, levels=list(levels), cmap=landscape_colormap(), norm=norm)
     bands.set_rasterized(True)  # flat bands make a small embedded image
     return bands
@@ -536,7 +536,7 @@ def swa_map(
             a,
             b,
             values,
-            [float(values.min()), *levels, float(values.max()) + 1],
+            [max(float(values.min()), 0.01), *levels, float(values.max()) + 1],
             norm=LogNorm(),
         )
         lines = ax.contour(a, b, values, levels=levels, colors=colors["target"], linewidths=0.6)

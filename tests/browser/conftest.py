@@ -339,6 +339,8 @@ IMAGES_JS = """async () => {
 # The language is the block's language-* class (pymdownx.highlight's pygments_lang_class);
 # without it, a block with no Pygments token is plain text (the ``text`` lexer's output).
 CODE_BLOCKS_JS = """() => {
+  // A reader opens a collapsed solution before copying its code: open them all.
+  document.querySelectorAll(".md-content details").forEach((d) => { d.open = true; });
   const blocks = [...document.querySelectorAll(".md-content pre > code")]
     .map((code) => code.closest(".highlight"))
     .filter((block, i, all) => block && all.indexOf(block) === i);

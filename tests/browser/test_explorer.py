@@ -185,7 +185,8 @@ def test_a_control_change_redraws_within_16_ms(explorer: Any, server: Server) ->
 
 def test_state_lives_in_the_url(explorer: Any, server: Server) -> None:
     set_controls(explorer, {"target": "mixture", "grid": "wide", "mu": 4.5, "sigma": 2.5})
-    url = explorer.url
+    # The page's own location: Playwright's page.url follows replaceState asynchronously.
+    url = explorer.evaluate("() => window.location.href")
     for part in ("mu=4.5", "sigma=2.5", "target=mixture", "grid=wide"):
         assert part in url, url
     shown = shown_losses(explorer)
