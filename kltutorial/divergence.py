@@ -22,11 +22,9 @@ from kltutorial.validation import (
     as_float_tensor,
     check_bool,
     check_broadcast,
-    check_distribution,
+    check_distribution_pair,
     check_finite,
     check_log_densities,
-    check_not_nan,
-    check_outcomes,
     check_positive,
 )
 
@@ -67,19 +65,7 @@ def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
         tensor(0.5108)
     """
     log_probs = check_bool(log_probs, "log_probs")
-    p = as_float_tensor(p, "p")
-    q = as_float_tensor(q, "q")
-    check_outcomes(p, "p")
-    check_outcomes(q, "q")
-    check_broadcast({"p": p.shape, "q": q.shape})
-    if p.shape[-1] != q.shape[-1]:
-        raise ValueError(
-            "p and q must have the same number of outcomes in the last dimension, "
-            f"got {p.shape[-1]} and {q.shape[-1]}"
-        )
-    for name, value in (("p", p), ("q", q)):
-        check_not_nan(value, name)
-        check_distribution(value, name, log_probs)
+    p, q = check_distribution_pair(p, q, log_probs)
     log_p, log_q = (p, q) if log_probs else (log_or_minus_inf(p), log_or_minus_inf(q))
     # Rounding can leave the sum of nearly equal distributions a hair below zero; the
     # divergence is not negative, so neither is what leaves the package.

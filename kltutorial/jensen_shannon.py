@@ -16,12 +16,7 @@ import math
 import torch
 from torch import Tensor
 
-from kltutorial.validation import (
-    as_float_tensor,
-    check_broadcast,
-    check_distribution,
-    check_not_nan,
-)
+from kltutorial.validation import check_distribution_pair
 
 LN2 = math.log(2.0)
 
@@ -65,17 +60,7 @@ def js_divergence(p: Tensor, q: Tensor) -> Tensor:
         >>> js_divergence(p, q)
         tensor(0.3466)
     """
-    p = as_float_tensor(p, "p")
-    q = as_float_tensor(q, "q")
-    check_broadcast({"p": p.shape, "q": q.shape})
-    if p.shape[-1] != q.shape[-1]:
-        raise ValueError(
-            "p and q must have the same number of outcomes in the last dimension, "
-            f"got {p.shape[-1]} and {q.shape[-1]}"
-        )
-    for name, value in (("p", p), ("q", q)):
-        check_not_nan(value, name)
-        check_distribution(value, name, log_probs=False)
+    p, q = check_distribution_pair(p, q)
     dtype = torch.promote_types(p.dtype, q.dtype)
     p, q = p.to(dtype), q.to(dtype)
     return _js_terms(p, q).sum(dim=-1).clamp(0.0, LN2)

@@ -201,3 +201,25 @@ def check_distribution(value: Tensor, name: str, log_probs: bool) -> None:
             f"off by {worst:.3g} (tolerance {tolerance:.1g} for {value.dtype}). Normalise "
             f"it, e.g. {name} / {name}.sum(-1, keepdim=True)"
         )
+
+
+def check_distribution_pair(p: object, q: object, log_probs: bool = False) -> tuple[Tensor, Tensor]:
+    """Check two discrete distributions over the same outcomes (last dimension).
+
+    Both are floating-point tensors of at least one dimension, broadcast against each other,
+    hold no NaN, and are non-negative and sum to one (in log space if ``log_probs``).
+    """
+    p_t = as_float_tensor(p, "p")
+    q_t = as_float_tensor(q, "q")
+    check_outcomes(p_t, "p")
+    check_outcomes(q_t, "q")
+    check_broadcast({"p": p_t.shape, "q": q_t.shape})
+    if p_t.shape[-1] != q_t.shape[-1]:
+        raise ValueError(
+            "p and q must have the same number of outcomes in the last dimension, "
+            f"got {p_t.shape[-1]} and {q_t.shape[-1]}"
+        )
+    for name, value in (("p", p_t), ("q", q_t)):
+        check_not_nan(value, name)
+        check_distribution(value, name, log_probs)
+    return p_t, q_t
