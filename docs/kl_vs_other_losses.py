@@ -194,7 +194,9 @@ figures.loss_landscapes(
 # The landscapes say where the minima are; a basin map says which start goes where. Below,
 # 256 starts from $\mu = -14$ to $14$ with $\sigma = 1$, for every loss and both targets, one
 # vectorised `fit` call per loss and target (Newton). The cell counts the fits that did not
-# reach a minimum; the [appendix](#appendix-how-the-fit-stops-and-why-each-run-above-stopped) lists why each one stopped.
+# reach a minimum; the
+# [appendix](#appendix-how-the-fit-stops-and-why-each-run-above-stopped)
+# lists why each one stopped.
 
 # %%
 starts = torch.linspace(-14, 14, 256)
