@@ -184,7 +184,8 @@ figures.loss_landscapes(
 # mode's curve $\tfrac12 n_k$ everywhere near that mode, and is negligible near the other
 # one, then $\int|p - q| = \int (q - \tfrac12 n_k) + \tfrac12 = 1$, whatever Q's exact $\mu$
 # and $\sigma$. Any Gaussian that covers one half-mode completely is a minimum. `fit` reports
-# these as converged with a reason of their own (the appendix says how it certifies them).
+# these as converged with a reason of their own (the appendix, folded after "What to take
+# away", says how it certifies them).
 #
 # Cosine's landscape is the same against both targets: it ignores scale.
 
@@ -194,9 +195,9 @@ figures.loss_landscapes(
 # The landscapes say where the minima are; a basin map says which start goes where. Below,
 # 256 starts from $\mu = -14$ to $14$ with $\sigma = 1$, for every loss and both targets, one
 # vectorised `fit` call per loss and target (Newton). The cell counts the fits that did not
-# reach a minimum; the
-# [appendix](#appendix-how-the-fit-stops-and-why-each-run-above-stopped)
-# lists why each one stopped.
+# reach a minimum; why each one stopped is listed in the
+# [appendix](#appendix-how-the-fit-stops-and-why-each-run-above-stopped),
+# folded after "What to take away": open it by its title.
 
 # %%
 starts = torch.linspace(-14, 14, 256)
@@ -239,8 +240,9 @@ figures.basin_maps(
 # them one at a time, for three starts: the original's 0 and 5, and 2.5, midway between the
 # modes. Each cell is the final $\mu$ and $\sigma$, with ✓ for a fit that converged, `~` for
 # one still moving at its step limit, and ✗ for one that stopped without a minimum (the
-# appendix gives each reason). The last column says whether "no middle ground" held: every
-# start ended on a mode.
+# [appendix](#appendix-how-the-fit-stops-and-why-each-run-above-stopped)
+# gives each reason). The last column says whether "no middle ground" held: every start
+# ended on a mode.
 #
 # * **The optimiser.** The first row is the original recipe, `fit(..., faithful=True)`: Adam
 #   at $10^{-3}$ for 10,000 steps on raw $\sigma$, the `torch.nn.functional` losses, float32.
@@ -631,12 +633,15 @@ reasons.legend()
 #
 # ## Further reading
 #
-# * sidml, [Understanding KL Divergence](https://sidml.github.io/Understanding-KL-Divergence/)
-#   (2019), the experiment this page extends, and its Chinese paraphrase of 2025-03-28.
+# * sidml, ["Understanding KL Divergence"](https://sidml.github.io/Understanding-KL-Divergence/)
+#   (2019), the experiment this page extends. The article this site grew from, "KL 散度" (KL
+#   divergence), a Chinese tutorial page dated 2025-03-28, paraphrases this post in
+#   translation, without its figures and code.
 # * P. Izmailov, D. Podoprikhin, T. Garipov, D. Vetrov, A. G. Wilson,
 #   [Averaging Weights Leads to Wider Optima and Better Generalization](https://arxiv.org/abs/1803.05407)
 #   (UAI 2018): stochastic weight averaging.
 # * PyTorch, [`torch.nn.functional.kl_div`](https://pytorch.org/docs/stable/generated/torch.nn.functional.kl_div.html)
 #   and [`torch.optim.swa_utils`](https://pytorch.org/docs/stable/optim.html#weight-averaging-swa-and-ema).
-# * C. M. Bishop, *Pattern Recognition and Machine Learning* (2006), section 10.1: forward
-#   against reverse KL for approximating a multimodal distribution.
+# * C. M. Bishop, [*Pattern Recognition and Machine Learning*](https://www.microsoft.com/en-us/research/publication/pattern-recognition-machine-learning/)
+#   (2006), section 10.1: forward against reverse KL for approximating a multimodal
+#   distribution.

@@ -13,9 +13,10 @@
 # %% [markdown]
 # # The original experiment, reproduced and corrected
 #
-# This site grew from a short Chinese tutorial page (dated 2025-03-28) that fits one Gaussian
-# to two Gaussians by minimising the KL divergence; its figures and code did not survive its
-# translation. Both come from an earlier blog post with a notebook:
+# This site grew from "KL 散度" (KL divergence), a short Chinese tutorial page dated
+# 2025-03-28 that fits one Gaussian to two Gaussians by minimising the KL divergence; it is a
+# translation, and its figures and code did not survive it. Both come from the earlier blog
+# post with a notebook that it paraphrases:
 # [**"Understanding KL Divergence" by sidml (2019)**](https://sidml.github.io/Understanding-KL-Divergence/).
 # The idea and the experiment are sidml's; this page reruns them as described, shows what
 # they print, and then says plainly where the experiment goes wrong and what the correct
@@ -547,13 +548,14 @@ figures.kl_map_with_paths(
 #
 # ## Further reading
 #
-# * sidml, [Understanding KL Divergence](https://sidml.github.io/Understanding-KL-Divergence/)
-#   (2019): the original post and notebook this page reproduces; the Chinese tutorial page
-#   of 2025-03-28 that this site grew from paraphrases it.
+# * sidml, ["Understanding KL Divergence"](https://sidml.github.io/Understanding-KL-Divergence/)
+#   (2019): the original post and notebook this page reproduces. The article this site grew
+#   from, "KL 散度" (KL divergence), a Chinese tutorial page dated 2025-03-28, paraphrases
+#   this post in translation, without its figures and code.
 # * PyTorch, [`torch.nn.functional.kl_div`](https://pytorch.org/docs/stable/generated/torch.nn.functional.kl_div.html):
 #   the argument order, `log_target` and the reductions.
 # * PyTorch, [`torch.distributions`](https://pytorch.org/docs/stable/distributions.html):
 #   `Normal`, and `kl_divergence` for pairs with a closed form.
-# * C. M. Bishop, *Pattern Recognition and Machine Learning* (2006), section 10.1: the
-#   forward and reverse KL of a factorised approximation, and why one covers and the other
-#   seeks modes.
+# * C. M. Bishop, [*Pattern Recognition and Machine Learning*](https://www.microsoft.com/en-us/research/publication/pattern-recognition-machine-learning/)
+#   (2006), section 10.1: the forward and reverse KL of a factorised approximation, and
+#   why one covers and the other seeks modes.

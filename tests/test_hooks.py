@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
@@ -139,3 +140,57 @@ def test_pruned_notebook_css_keeps_exactly_the_rules_a_page_can_match() -> None:
         ".jp-Cell :is(.jp-Unused,.jp-X):hover{h:8}"
         "@media print{.jp-Output{f:6}}"
     )
+
+
+# What nbconvert writes for a notebook whose appendix is a markdown cell (the tag's class on
+# the rendered markdown inside the cell) and a code cell (the class on the cell, which
+# mkdocs-jupyter wraps in a second jp-Cell), between two untagged cells.
+NOTEBOOK_WITH_APPENDIX = """<article class="md-content__inner md-typeset">
+<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell" id="cell-0">
+ <div class="jp-RenderedHTMLCommon jp-RenderedMarkdown"><p>The main line.</p></div>
+</div>
+<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell" id="cell-1">
+ <div class="jp-InputArea"><div class="jp-RenderedHTMLCommon jp-RenderedMarkdown celltag_appendix">
+  <h2 id="appendix-how-it-stops">Appendix: how it stops<a class="anchor-link"
+   href="#appendix-how-it-stops">\u00b6</a></h2><p>Newton certificates.</p>
+ </div></div>
+</div>
+<div class="jp-Cell jp-CodeCell jp-Notebook-cell celltag_appendix">
+ <div class="jp-Cell jp-CodeCell jp-Notebook-cell celltag_appendix" id="cell-2">
+  <div class="celltoolbar"><span class="cell-tag">appendix</span></div>
+  <div class="highlight-ipynb"><pre><code>print("R1")</code></pre></div>
+ </div>
+</div>
+<div class="jp-Cell jp-MarkdownCell jp-Notebook-cell" id="cell-3">
+ <div class="jp-RenderedHTMLCommon jp-RenderedMarkdown">
+  <h2 id="exercises">Exercises</h2><p>After the appendix.</p>
+ </div>
+</div>
+</article>"""
+
+
+def test_appendix_folds_its_markdown_and_code_cells_under_its_heading() -> None:
+    soup = BeautifulSoup(NOTEBOOK_WITH_APPENDIX, "html.parser")
+    notebooks._appendix(soup)
+    notebooks._cell_tags(soup)
+    [details] = soup.select("details.appendix")
+    summary = details.find("summary")
+    assert summary is not None
+    assert summary.get_text() == "Appendix: how it stops"
+    # The heading's text is the summary; its id moves to the <details>, where links land.
+    assert details["id"] == "appendix-how-it-stops"
+    assert len(soup.select("#appendix-how-it-stops")) == 1
+    assert details.find("h2") is None
+    folded = [c.get("id") for c in notebooks._cells(soup) if c.find_parent("details")]
+    inner = [c.get("id") for c in details.select("div.jp-Cell")]
+    assert folded == ["cell-1", None]  # the markdown cell and the code cell's wrapper
+    assert inner == ["cell-1", None, "cell-2"]
+    assert "Newton certificates." in details.get_text()
+    # The untagged cells stay in place, outside, in page order around the appendix.
+    order = [c.get("id") or "appendix" for c in soup.select("article > *")]
+    assert order == ["cell-0", "appendix-how-it-stops", "cell-3"]
+    # nbconvert's tag toolbar would print "appendix" above the code cell.
+    assert soup.select(".celltoolbar, .cell-tag") == []
+    code_cell = soup.select_one("#cell-2")
+    assert code_cell is not None
+    assert "appendix" not in code_cell.get_text()

@@ -3,9 +3,11 @@
 tests/test_prose_numbers.py checks that every number in a page's prose is one that its
 outputs show or that an oracle in tests/prose_numbers.py computes. This module checks the
 rest: that the numbers the pages' code prints are true (scipy's quadrature and entropy,
-closed forms, numpy's float32), read from the outputs of the built site; and the claims
-the pages make in words ("twice as tall", "about three times", "from any start", "about 15
-times smaller"), which no number in the prose carries.
+closed forms, numpy's float32), read from the outputs of the built site; and that what
+``kltutorial`` computes behind the claims the pages make in words ("twice as tall" and
+"about as tall as the mode" in the headline figure's alt text, "from any start") agrees
+with such oracles. Every test reads the built site, a page's source or the package's
+output: a check of an oracle against itself could not fail because of a page.
 """
 
 from __future__ import annotations
@@ -197,13 +199,6 @@ def test_maximum_likelihood_example_prints_the_moments(pages: dict[str, Page]) -
 # --- asymmetry.md -------------------------------------------------------------------
 
 
-def test_wide_data_narrow_model_costs_about_three_times_as_much() -> None:
-    narrow = lambda x: stats.norm.logpdf(x, 0, 1)  # noqa: E731
-    wide = lambda x: stats.norm.logpdf(x, 1, 2)  # noqa: E731
-    ratio = kl_quad(wide, narrow) / kl_quad(narrow, wide)
-    assert 2.5 < ratio < 3.5, ratio  # "about three times as much"
-
-
 def test_the_table_shows_the_true_divergences(pages: dict[str, Page]) -> None:
     """Both divergences of both answers, by quadrature over the whole line."""
     page = pages["asymmetry"]
@@ -214,25 +209,6 @@ def test_the_table_shows_the_true_divergences(pages: dict[str, Page]) -> None:
     reverse_on_a_mode = kl_quad(mode_logpdf, mixture_logpdf)
     assert reverse_on_a_mode == pytest.approx(math.log(2), abs=1e-6)
     assert shown(page, reverse_on_a_mode, 4)
-
-
-def test_integrand_peaks_are_where_the_alt_text_says() -> None:
-    x = np.linspace(-15, 15, 30001)
-    log_p = mixture_logpdf(x)
-    log_wide = stats.norm.logpdf(x, mixture_mean(), math.sqrt(mixture_variance()))
-    log_mode = stats.norm.logpdf(x, -5, 1)
-    forward_mode = np.exp(log_p) * (log_p - log_mode)
-    reverse_wide = np.exp(log_wide) * (log_wide - log_p)
-    reverse_mode = np.exp(log_mode) * (log_mode - log_p)
-    assert abs(x[forward_mode.argmax()] - 10) < 0.2  # "at x = 10, P's other mode"
-    assert abs(x[reverse_wide.argmax()] - 2.5) < 0.1  # "at x = 2.5, the gap"
-    assert abs(x[reverse_mode.argmax()] - -5) < 0.1  # "at x = -5"
-
-
-def test_triangle_counterexample_direct_route_is_exactly_twice_the_detour() -> None:
-    direct = stats.entropy([0.9, 0.1], [0.1, 0.9])
-    detour = stats.entropy([0.9, 0.1], [0.5, 0.5]) + stats.entropy([0.5, 0.5], [0.1, 0.9])
-    assert direct / detour == pytest.approx(2.0, rel=1e-12)
 
 
 def test_asymmetry_page_has_reverse_kl_in_its_headings() -> None:
@@ -266,7 +242,10 @@ def test_original_loss_relates_to_the_divergence(pages: dict[str, Page]) -> None
     assert shown(page, divergence, 2)  # "about 30.56 nats as an integral"
 
 
-def test_original_loss_gradient_is_about_15_times_smaller() -> None:
+def test_grid_kl_gradient_is_the_original_loss_gradient_times_15_015() -> None:
+    """The package's divergence against PyTorch's: on the original grid, the gradient of
+    ``grid_kl`` is the gradient of the original ``F.kl_div(..., reduction="mean")`` loss
+    times ``1000 * dx / 2`` (15.015), the factor the numerical stability page derives."""
     x = torch.linspace(-15, 15, 1000, dtype=torch.float64)
     normal = torch.distributions.Normal
     p = normal(-5.0, 1.0).log_prob(x).exp() + normal(10.0, 1.0).log_prob(x).exp()
@@ -280,4 +259,6 @@ def test_original_loss_gradient_is_about_15_times_smaller() -> None:
         log_q = normal(params[0], params[1]).log_prob(x)
         (g_kl,) = torch.autograd.grad(grid_kl(p.log(), log_q, x), params)
         ratios.extend((g_kl / g_original).tolist())
-    assert all(14.5 < r < 15.5 for r in ratios), ratios
+    dx = 30 / 999
+    # Not exact: grid_kl divides by P's trapezoid mass, 2 less its tails past +-15 (1e-7).
+    assert ratios == pytest.approx([1000 * dx / 2] * len(ratios), rel=1e-6)

@@ -328,20 +328,6 @@ def classify_block(block: Element) -> str:
     return "code"
 
 
-def is_misrendered_doctest(quote: Element) -> bool:
-    """A docstring example that Python-Markdown made into three nested quotes (``>>>``).
-
-    It is the output of a docstring example that tests/test_docstrings.py runs; once the API
-    reference renders docstring examples as code, this rule has nothing left to match.
-    """
-    inner = [c for c in quote.children if isinstance(c, Element)]
-    depth = 1
-    while len(inner) == 1 and inner[0].tag == "blockquote":
-        depth += 1
-        inner = [c for c in inner[0].children if isinstance(c, Element)]
-    return depth >= 3 and any("doc-contents" in a.classes for a in quote.ancestors())
-
-
 def tex_source(katex: Element) -> str:
     """The TeX of a formula typeset at build time: KaTeX keeps it in a MathML annotation.
 
@@ -411,9 +397,6 @@ def read_page(name: str, html_text: str) -> Page:
             if child.tag == "img":
                 if child.attrs.get("alt"):
                     page.passages.append(Passage(child.attrs["alt"], section, "alt text"))
-                continue
-            if child.tag == "blockquote" and is_misrendered_doctest(child):
-                page.outputs.extend(output_values(visible_text(child)))
                 continue
             if child.tag == "pre":
                 flush(kind)
