@@ -112,8 +112,27 @@
     let pVar = 0;
     for (let i = 0; i < n; i++) pVar += bigP[i] * (x[i] - pMean) ** 2;
     const spacing = (x[n - 1] - x[0]) / (n - 1);
+    // What losses() needs of P per point besides w and p: c_i = log w_i - log P_i for the
+    // reverse KL, and, for the points where Q underflows to exactly zero (there u = p - q is
+    // p), the MSE's and L1's sums of w p^2 and w p over the first i points and over the
+    // points from i on.
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++) c[i] = logW[i] - logBigP[i];
+    const sqHead = new Float64Array(n + 1);
+    const absHead = new Float64Array(n + 1);
+    const sqTail = new Float64Array(n + 1);
+    const absTail = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      sqHead[i + 1] = sqHead[i] + w[i] * p[i] * p[i];
+      absHead[i + 1] = absHead[i] + w[i] * p[i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      sqTail[i] = w[i] * p[i] * p[i] + sqTail[i + 1];
+      absTail[i] = w[i] * p[i] + absTail[i + 1];
+    }
     return {
       x, w, logW, logP, p, logBigP, bigP, pp, pMean, pVar, pConst, maxLogW, spacing, settings,
+      c, sqHead, absHead, sqTail, absTail,
     };
   }
 
@@ -135,31 +154,139 @@
   //   mse        = sum_i w_i (p_i - q_i)^2
   //   l1         = sum_i w_i |u_i| + (1 - sum_i w_i q_i) - crossing corrections, u = p - q
   //   cosine     = -sum w p q / sqrt(sum w p^2 sum w q^2)
-  // The reverse KL needs Q's normaliser before its sum: with v_i = log q_i + log w_i,
-  // KL = E_Q[v - log P] - logsumexp(v), accumulated with a running maximum.
   function losses(problem, mu, sigma) {
-    const { x, w, logW, p, logBigP, pp, pMean, pVar, pConst } = problem;
+    const out = new Float64Array(5);
+    lossesInto(problem, mu, sigma, out);
+    const values = {};
+    LOSSES.forEach((name, k) => {
+      values[name] = out[k];
+    });
+    return values;
+  }
+
+  // The five losses, in LOSSES's order, into out[0..4], allocating nothing: the landscapes
+  // call this 10 000 times.
+  //
+  // The density of Q needs no exp per point: on a uniform grid (spacing h) consecutive values
+  // have the ratio q_{i+1} / q_i = exp(-((x_i - mu) h + h^2 / 2) / sigma^2), and consecutive
+  // ratios differ by the constant factor exp(-h^2 / sigma^2). Two sweeps start at the grid
+  // point nearest mu and walk outwards, carrying q_i in a register. The values only shrink,
+  // so q underflows to zero exactly where exp would, and every value beyond the first zero
+  // is zero too (about 38 sigma from mu): there u = p - q is p, which changes sign nowhere,
+  // so the sweeps stop after that zero and take the MSE and L1 sums of the rest from P's
+  // precomputed sums. The recurrence's rounding error grows by about one ulp per step:
+  // below 1e-12 relative on these grids.
+  //
+  // The reverse KL, with v_i = log(w_i q_i) and c_i = log w_i - log P_i (P normalised on
+  // the grid), is E_Q[v - log P] - log sum_i w_i q_i, and E_Q[v - log P] =
+  // log N(0; 0, sigma) + (sum w q c - sum w q (x - mu)^2 / (2 sigma^2)) / sum w q.
+  function lossesInto(problem, mu, sigma, out) {
+    const { x, w, p, c, pp, pMean, pVar, pConst } = problem;
     const n = x.length;
-    const logSigma = Math.log(sigma);
-    const norm = -logSigma - LOG_SQRT_2PI;
+    const norm = -Math.log(sigma) - LOG_SQRT_2PI;
     const inv = 1 / sigma;
     // Forward KL depends on P only through its mean m, variance v and a constant c
     // (kltutorial.derivatives does the same): c + (v + (m - mu)^2) / (2 sigma^2) + log sigma
     // + log sqrt(2 pi), with c = sum_i P_i (log P_i - log w_i).
-    const forward = pConst + (pVar + (pMean - mu) ** 2) / (2 * sigma * sigma) - norm;
-    // Reverse KL: the largest v_i = log q_i + log w_i is near the grid point closest to mu;
-    // shifting by it keeps exp(v - top) <= 2 and avoids a running maximum.
+    out[0] = pConst + (pVar + (pMean - mu) ** 2) / (2 * sigma * sigma) - norm;
+    // Where even the largest w q is below exp(-700), sums of w q lose all precision: Q is
+    // off the grid, and the log-space loop below keeps the divergence.
     const nearest = Math.min(Math.max(mu, x[0]), x[n - 1]);
     const zNear = (nearest - mu) * inv;
     const top = norm - 0.5 * zNear * zNear + problem.maxLogW;
-    const q = gaussianOnGrid(problem, mu, sigma);
-    // exp(v - top) = w q exp(-top): no exp per point unless exp(-top) overflows (Q then
-    // underflows on the whole grid, and only the log-space sum keeps the divergence).
-    const fast = top > -700;
-    const scale = Math.exp(-top);
+    if (!(top > -700)) {
+      offGrid(problem, mu, sigma, top, out);
+      return;
+    }
+    const h = problem.spacing;
+    const s2 = sigma * sigma;
+    const k = Math.min(Math.max(Math.round((mu - x[0]) / h), 0), n - 1);
+    const qk = Math.exp(gaussianLogPdf(x[k], mu, sigma));
+    const step = Math.exp((-h * h) / s2);
     let sq = 0; // sum w (p - q)^2
     let abs = 0; // sum w |p - q|
     let qMass = 0; // sum w q
+    let pq = 0; // sum w p q
+    let qq = 0; // sum w q^2
+    let qc = 0; // sum w q c
+    let qd = 0; // sum w q (x - mu)^2
+    let correction = 0; // the L1 crossing corrections
+    let uPeak = 0;
+    // Rightwards from the peak, k included.
+    let qi = qk;
+    let ratio = Math.exp(-((x[k] - mu) * h + (h * h) / 2) / s2);
+    let uPrev = 0;
+    let i = k;
+    for (; i < n; i++) {
+      const d = x[i] - mu;
+      const wi = w[i];
+      const pi = p[i];
+      const u = pi - qi;
+      const wq = wi * qi;
+      sq += wi * u * u;
+      abs += wi * Math.abs(u);
+      qMass += wq;
+      pq += wq * pi;
+      qq += wq * qi;
+      qc += wq * c[i];
+      qd += wq * d * d;
+      if (i === k) uPeak = u;
+      else if (uPrev * u < 0) {
+        correction += ((-uPrev * u) / (Math.abs(uPrev) + Math.abs(u))) * (x[i] - x[i - 1]);
+      }
+      uPrev = u;
+      if (qi === 0) {
+        i++;
+        break;
+      }
+      qi *= ratio;
+      ratio *= step;
+    }
+    sq += problem.sqTail[i];
+    abs += problem.absTail[i];
+    // Leftwards from the peak, k excluded.
+    qi = qk;
+    ratio = Math.exp(((x[k] - mu) * h - (h * h) / 2) / s2);
+    uPrev = uPeak;
+    for (i = k - 1; i >= 0; i--) {
+      qi *= ratio;
+      ratio *= step;
+      const d = x[i] - mu;
+      const wi = w[i];
+      const pi = p[i];
+      const u = pi - qi;
+      const wq = wi * qi;
+      sq += wi * u * u;
+      abs += wi * Math.abs(u);
+      qMass += wq;
+      pq += wq * pi;
+      qq += wq * qi;
+      qc += wq * c[i];
+      qd += wq * d * d;
+      if (uPrev * u < 0) {
+        correction += ((-uPrev * u) / (Math.abs(uPrev) + Math.abs(u))) * (x[i + 1] - x[i]);
+      }
+      uPrev = u;
+      if (qi === 0) break;
+    }
+    sq += problem.sqHead[Math.max(i, 0)];
+    abs += problem.absHead[Math.max(i, 0)];
+    out[1] = norm + (qc - 0.5 * inv * inv * qd) / qMass - Math.log(qMass);
+    out[2] = sq;
+    out[3] = abs + (1 - qMass) - correction;
+    // Undefined (NaN) where q^2 underflows on the whole grid: the page says so.
+    out[4] = qq > 0 ? -pq / Math.sqrt(pp * qq) : NaN;
+  }
+
+  // Q off the grid: every point counts, with q_i = exp(log q_i) (zero for most) and the
+  // reverse KL's sums shifted by top, the largest log(w_i q_i), in log space. With
+  // e_i = exp(v_i - top), KL = sum e (v - log P) / sum e - (top + log sum e).
+  function offGrid(problem, mu, sigma, top, out) {
+    const { x, w, logW, p, logBigP, pp } = problem;
+    const n = x.length;
+    let sq = 0;
+    let abs = 0;
+    let qMass = 0;
     let pq = 0;
     let qq = 0;
     let correction = 0;
@@ -167,14 +294,12 @@
     let sumEA = 0;
     let uPrev = 0;
     for (let i = 0; i < n; i++) {
-      const z = (x[i] - mu) * inv;
-      const logQ = norm - 0.5 * z * z;
-      const qi = q[i];
-      const wi = w[i];
+      const logQ = gaussianLogPdf(x[i], mu, sigma);
+      const qi = Math.exp(logQ);
       const u = p[i] - qi;
-      const wq = wi * qi;
-      sq += wi * u * u;
-      abs += wi * Math.abs(u);
+      const wq = w[i] * qi;
+      sq += w[i] * u * u;
+      abs += w[i] * Math.abs(u);
       qMass += wq;
       pq += wq * p[i];
       qq += wq * qi;
@@ -183,51 +308,14 @@
       }
       uPrev = u;
       const v = logQ + logW[i];
-      const e = fast ? wq * scale : Math.exp(v - top);
+      const e = Math.exp(v - top);
       sumE += e;
-      sumEA += e * (v - logBigP[i]); // v - log P_i, with P normalised on the grid
+      sumEA += e * (v - logBigP[i]);
     }
-    const logZ = top + Math.log(sumE);
-    return {
-      forward_kl: forward,
-      reverse_kl: sumEA / sumE - logZ,
-      mse: sq,
-      l1: abs + (1 - qMass) - correction,
-      // Undefined (NaN) where Q is zero on the whole grid: the page says so.
-      cosine: qq > 0 ? -pq / Math.sqrt(pp * qq) : NaN,
-    };
-  }
-
-  // The density of N(mu, sigma^2) at every grid point without an exp per point: on a
-  // uniform grid (spacing h) consecutive values have the ratio
-  // q_{i+1} / q_i = exp(-((x_i - mu) h + h^2 / 2) / sigma^2), and consecutive ratios differ
-  // by the constant factor exp(-h^2 / sigma^2). Starting at the peak and walking outwards,
-  // the values only shrink, so underflow to zero happens exactly where exp would give zero.
-  // The rounding error grows by about one ulp per step: below 1e-12 relative on these grids.
-  const scratch = { q: new Float64Array(0) };
-
-  function gaussianOnGrid(problem, mu, sigma) {
-    const x = problem.x;
-    const n = x.length;
-    if (scratch.q.length !== n) scratch.q = new Float64Array(n);
-    const q = scratch.q;
-    const h = problem.spacing;
-    const s2 = sigma * sigma;
-    let k = Math.round((mu - x[0]) / h);
-    k = Math.min(Math.max(k, 0), n - 1);
-    q[k] = Math.exp(gaussianLogPdf(x[k], mu, sigma));
-    const step = Math.exp((-h * h) / s2);
-    let ratio = Math.exp(-((x[k] - mu) * h + (h * h) / 2) / s2);
-    for (let i = k; i < n - 1; i++) {
-      q[i + 1] = q[i] * ratio;
-      ratio *= step;
-    }
-    ratio = Math.exp(((x[k] - mu) * h - (h * h) / 2) / s2);
-    for (let i = k; i > 0; i--) {
-      q[i - 1] = q[i] * ratio;
-      ratio *= step;
-    }
-    return q;
+    out[1] = sumEA / sumE - (top + Math.log(sumE));
+    out[2] = sq;
+    out[3] = abs + (1 - qMass) - correction;
+    out[4] = qq > 0 ? -pq / Math.sqrt(pp * qq) : NaN;
   }
 
   // ------------------------------------------------------------------ landscapes
@@ -235,17 +323,21 @@
   // Every loss on a size x size grid over (mu, log sigma): one pass per point for all five.
   function landscape(problem, size, box) {
     const b = box || landscapeBox(problem);
-    const values = {};
-    for (const name of LOSSES) values[name] = new Float64Array(size * size);
+    const columns = LOSSES.map(() => new Float64Array(size * size));
+    const out = new Float64Array(5);
     for (let row = 0; row < size; row++) {
       const logSigma = b.logSigmaMax - ((b.logSigmaMax - b.logSigmaMin) * row) / (size - 1);
       const sigma = Math.exp(logSigma);
       for (let col = 0; col < size; col++) {
         const mu = b.muMin + ((b.muMax - b.muMin) * col) / (size - 1);
-        const all = losses(problem, mu, sigma);
-        for (const name of LOSSES) values[name][row * size + col] = all[name];
+        lossesInto(problem, mu, sigma, out);
+        for (let k = 0; k < 5; k++) columns[k][row * size + col] = out[k];
       }
     }
+    const values = {};
+    LOSSES.forEach((name, k) => {
+      values[name] = columns[k];
+    });
     return { size, box: b, values };
   }
 
@@ -294,8 +386,12 @@
     const hi = x[x.length - 1];
     const width = hi - lo;
     const spacing = x[1] - x[0];
+    const index = LOSSES.indexOf(name);
+    if (index < 0) throw new Error(`loss must be one of ${LOSSES}, got ${name}`);
+    const values = new Float64Array(5);
     const f = (t) => {
-      const v = losses(problem, t[0], Math.exp(t[1]))[name];
+      lossesInto(problem, t[0], Math.exp(t[1]), values);
+      const v = values[index];
       return Number.isNaN(v) ? Infinity : v;
     };
     let theta = [mu0, Math.log(sigma0)];
@@ -425,6 +521,20 @@
     grid: "original",
   };
 
+  // A number field's text as the state's value, or null where it is none: blank, not a
+  // number, infinite, or (for the widths) not above zero. Number("") is 0, so blank is
+  // checked first.
+  const POSITIVE = new Set(["sigma", "s1", "s2"]);
+
+  function parseField(key, text) {
+    const raw = String(text).trim();
+    if (raw === "") return null;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) return null;
+    if (POSITIVE.has(key) && !(value > 0)) return null;
+    return value;
+  }
+
   function parseState(search) {
     const params = new URLSearchParams(search);
     const state = Object.assign({}, DEFAULTS);
@@ -432,15 +542,12 @@
       if (!params.has(key)) continue;
       const raw = params.get(key);
       if (typeof DEFAULTS[key] === "number") {
-        const value = Number(raw);
-        if (Number.isFinite(value)) state[key] = value;
+        const value = parseField(key, raw);
+        if (value !== null) state[key] = value;
       } else {
         state[key] = raw;
       }
     }
-    if (!(state.sigma > 0)) state.sigma = DEFAULTS.sigma;
-    if (!(state.s1 > 0)) state.s1 = DEFAULTS.s1;
-    if (!(state.s2 > 0)) state.s2 = DEFAULTS.s2;
     if (!GRIDS[state.grid]) state.grid = DEFAULTS.grid;
     if (state.target !== "sum" && state.target !== "mixture") state.target = DEFAULTS.target;
     return state;
@@ -452,6 +559,24 @@
     return params.toString();
   }
 
+  // The state a link sets when it points at the page it is on and changes only the query
+  // (the prose's "./?mu=3&sigma=8&target=sum"), else null: a link to another page, with a
+  // fragment, or whose query names none of the explorer's settings.
+  function linkedState(href, current) {
+    let url;
+    let here;
+    try {
+      here = new URL(current);
+      url = new URL(href, here);
+    } catch (error) {
+      return null;
+    }
+    if (url.origin !== here.origin || url.pathname !== here.pathname || url.hash) return null;
+    const keys = Array.from(new URLSearchParams(url.search).keys());
+    if (!keys.some((key) => Object.hasOwn(DEFAULTS, key))) return null;
+    return parseState(url.search);
+  }
+
   const api = {
     DEFAULTS,
     GRIDS,
@@ -461,9 +586,11 @@
     formatState,
     landscape,
     landscapeBox,
+    linkedState,
     linspace,
     losses,
     makeProblem,
+    parseField,
     parseState,
     ranks,
     trapezoidWeights,
@@ -477,6 +604,9 @@
   if (typeof document === "undefined") return;
 
   const LANDSCAPE_SIZE = 100;
+  const URL_DELAY = 200;
+  // The number fields and the names their hints use.
+  const FIELDS = { mu: "μ", sigma: "σ", m1: "m₁", s1: "s₁", m2: "m₂", s2: "s₂" };
 
   function start() {
     const host = document.getElementById("kl-explorer");
@@ -485,52 +615,128 @@
     new Explorer(host);
   }
 
+  function reducedMotion() {
+    return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  // The explorer of the page on screen (klExplorer.instance), kept on its element. Under
+  // Material's instant navigation the document stays, pages are swapped into it and this
+  // script may run again (a new klExplorer): the element is what the page on screen has.
+  function live() {
+    const host = document.getElementById("kl-explorer");
+    return (host && host.klExplorer) || null;
+  }
+
+  Object.defineProperty(api, "instance", { get: live, enumerable: true });
+
+  // The prose's configuration links change only the query. Under instant navigation Material
+  // would push their URL and load nothing (the path is the same); so the explorer takes such
+  // a click itself, with or without instant navigation: it reads the state from the link,
+  // sets the controls, redraws and pushes a history entry. Back and forward (popstate) come
+  // back to the explorer's earlier states. Listening on the document in the capture phase
+  // runs before Material's listener on the body, which then never sees the click.
+  function onLinkClick(event) {
+    if (event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const explorer = live();
+    const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+    if (!explorer || !link || link.hasAttribute("download")) return;
+    if (link.target && link.target !== "_self") return;
+    const state = linkedState(link.href, window.location.href);
+    if (!state) return;
+    event.preventDefault();
+    event.stopPropagation();
+    explorer.go(state, "push");
+    explorer.host.scrollIntoView({ block: "start", behavior: reducedMotion() ? "auto" : "smooth" });
+  }
+
+  function onPopState() {
+    const explorer = live();
+    if (explorer && window.location.pathname === explorer.path) {
+      explorer.go(parseState(window.location.search), "none");
+    }
+  }
+
   class Explorer {
     constructor(host) {
       this.host = host;
+      this.path = window.location.pathname;
       this.state = parseState(window.location.search);
       this.inputs = {};
+      this.hints = {};
       this.timings = [];
       this.problemKey = "";
       this.fits = {};
+      this.urlTimer = 0;
       host.querySelectorAll("[name]").forEach((el) => {
         this.inputs[el.name] = el;
       });
-      this.curve = host.querySelector("#kl-explorer-curves");
+      // Each number field gets a hint, shown while its text is not a valid value.
+      for (const key of Object.keys(FIELDS)) {
+        const input = this.inputs[key];
+        const hint = document.createElement("span");
+        hint.id = `${input.id}-hint`;
+        hint.className = "kl-explorer-hint";
+        hint.hidden = true;
+        input.closest(".kl-explorer-field").append(hint);
+        input.setAttribute("aria-describedby", hint.id);
+        this.hints[key] = hint;
+      }
+      const curve = host.querySelector("#kl-explorer-curves");
+      this.curves = {
+        svg: curve,
+        p: curve.querySelector(".kl-explorer-p"),
+        q: curve.querySelector(".kl-explorer-q"),
+        left: host.querySelector("[data-axis=left]"),
+        right: host.querySelector("[data-axis=right]"),
+        pKey: "",
+        pTop: 0,
+        drawnTop: NaN,
+      };
       this.panels = {};
       for (const name of LOSSES) {
         const panel = host.querySelector(`[data-landscape="${name}"]`);
         this.panels[name] = {
           canvas: panel.querySelector("canvas"),
           marker: panel.querySelector(".kl-explorer-marker"),
+          halo: panel.querySelector(".kl-explorer-halo"),
           path: panel.querySelector(".kl-explorer-path"),
+          endMarker: panel.querySelector(".kl-explorer-end"),
           end: panel.querySelector("[data-fit]"),
           axes: panel.querySelector("[data-axes]"),
           value: host.querySelector(`[data-loss="${name}"]`),
+          animation: null,
         };
       }
+      host.klExplorer = this;
       this.writeInputs();
       this.bind();
-      this.update();
+      this.update("replace");
       this.host.classList.add("kl-explorer--ready");
-      root.klExplorer.instance = this;
     }
 
     bind() {
-      const numberFields = ["mu", "sigma", "m1", "s1", "m2", "s2"];
-      for (const key of numberFields) {
-        this.inputs[key].addEventListener("input", () => {
-          const value = Number(this.inputs[key].value);
-          if (!Number.isFinite(value)) return;
-          if ((key === "sigma" || key === "s1" || key === "s2") && !(value > 0)) return;
+      for (const key of Object.keys(FIELDS)) {
+        const input = this.inputs[key];
+        input.addEventListener("input", () => {
+          const value = parseField(key, input.value);
+          this.flag(key, value === null);
+          if (value === null) return;
           this.state[key] = value;
           this.syncSliders();
           this.update();
+        });
+        // Leaving a field that holds no valid value puts back the value in use.
+        input.addEventListener("blur", () => {
+          if (input.getAttribute("aria-invalid") !== "true") return;
+          input.value = String(this.state[key]);
+          this.flag(key, false);
         });
       }
       this.inputs["mu-slider"].addEventListener("input", () => {
         this.state.mu = Number(this.inputs["mu-slider"].value);
         this.inputs.mu.value = String(this.state.mu);
+        this.flag("mu", false);
         this.update();
       });
       this.inputs["sigma-slider"].addEventListener("input", () => {
@@ -538,6 +744,7 @@
         const sigma = 10 ** Number(this.inputs["sigma-slider"].value);
         this.state.sigma = Number(sigma.toPrecision(4));
         this.inputs.sigma.value = String(this.state.sigma);
+        this.flag("sigma", false);
         this.update();
       });
       for (const key of ["target", "grid"]) {
@@ -554,8 +761,34 @@
       }
     }
 
+    // Mark a number field as holding no valid value (aria-invalid and a visible hint), or
+    // clear the mark.
+    flag(key, invalid) {
+      const input = this.inputs[key];
+      const hint = this.hints[key];
+      if (!invalid) {
+        if (!hint.hidden) {
+          input.removeAttribute("aria-invalid");
+          hint.hidden = true;
+        }
+        return;
+      }
+      input.setAttribute("aria-invalid", "true");
+      const what = POSITIVE.has(key) ? "a number above 0" : "a number";
+      hint.textContent = `${FIELDS[key]} must be ${what}: ${this.state[key]} is used until then`;
+      hint.hidden = false;
+    }
+
+    // Show another state (from a link or the history): controls, values and drawings.
+    go(state, history) {
+      this.state = state;
+      this.writeInputs();
+      this.update(history);
+    }
+
     writeInputs() {
       for (const key of Object.keys(DEFAULTS)) this.inputs[key].value = String(this.state[key]);
+      for (const key of Object.keys(FIELDS)) this.flag(key, false);
       this.syncSliders();
     }
 
@@ -565,8 +798,10 @@
     }
 
     // Everything a control change redraws. The landscapes are recomputed only when the
-    // target or the grid changed.
-    update() {
+    // target or the grid changed. history: "later" (a control moved: the URL follows within
+    // URL_DELAY ms), "replace" (now), "push" (a new history entry) or "none" (the URL is
+    // already the state's, after back or forward).
+    update(history = "later") {
       const started = performance.now();
       const s = this.state;
       const key = JSON.stringify([s.target, s.grid, s.m1, s.s1, s.m2, s.s2]);
@@ -592,38 +827,62 @@
       }
       this.drawCurves();
       this.drawMarkers();
-      window.history.replaceState(null, "", `?${formatState(s)}`);
+      if (history === "later") {
+        if (!this.urlTimer) this.urlTimer = window.setTimeout(() => this.writeUrl(), URL_DELAY);
+      } else {
+        this.writeUrl(history);
+      }
       this.timings.push(performance.now() - started);
       return values;
     }
 
+    // The state into the URL. A slider fires dozens of changes a second, and Chrome ignores
+    // history calls beyond 200 in 10 s (later ones would be lost, a link's push among them):
+    // moving controls write the URL once per URL_DELAY ms. replaceState keeps the entry's
+    // state (Material's instant navigation keeps the scroll position there). A write due
+    // after the page was left (instant navigation) is dropped.
+    writeUrl(history = "replace") {
+      window.clearTimeout(this.urlTimer);
+      this.urlTimer = 0;
+      if (history === "none" || live() !== this || window.location.pathname !== this.path) return;
+      const url = `?${formatState(this.state)}`;
+      if (history === "push") window.history.pushState(null, "", url);
+      else window.history.replaceState(window.history.state, "", url);
+    }
+
+    // P and Q on one plot, one point per grid point up to one per pixel column. P's points
+    // change only with the target, the grid or the height of the plot (Q's peak may set it).
     drawCurves() {
       const { x, p } = this.problem;
       const s = this.state;
       const n = x.length;
-      let top = 0;
-      const q = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        q[i] = Math.exp(gaussianLogPdf(x[i], s.mu, s.sigma));
-        top = Math.max(top, p[i], q[i]);
-      }
       const width = 640;
       const height = 220;
+      const stride = Math.max(1, Math.floor(n / width));
+      const indices = [];
+      for (let i = 0; i < n; i += stride) indices.push(i);
+      if (indices[indices.length - 1] !== n - 1) indices.push(n - 1);
+      const q = indices.map((i) => Math.exp(gaussianLogPdf(x[i], s.mu, s.sigma)));
+      const c = this.curves;
+      // The height: P's highest point or Q's peak density, whichever is higher (Q's peak, not
+      // its highest grid point, so that moving mu does not rescale the plot).
+      if (c.pKey !== this.problemKey) {
+        c.pKey = this.problemKey;
+        c.drawnTop = NaN;
+        c.pTop = 0;
+        for (const i of indices) c.pTop = Math.max(c.pTop, p[i]);
+        c.left.textContent = String(x[0]);
+        c.right.textContent = String(x[n - 1]);
+      }
+      const top = Math.max(c.pTop, Math.exp(gaussianLogPdf(s.mu, s.mu, s.sigma)));
       const px = (v) => (((v - x[0]) / (x[n - 1] - x[0])) * width).toFixed(1);
       const py = (v) => (height - (v / (top * 1.05)) * height).toFixed(1);
-      // One point per pixel column is enough for a curve 640 pixels wide.
-      const stride = Math.max(1, Math.floor(n / width));
-      const points = (ys) => {
-        const out = [];
-        for (let i = 0; i < n; i += stride) out.push(`${px(x[i])},${py(ys[i])}`);
-        out.push(`${px(x[n - 1])},${py(ys[n - 1])}`);
-        return out.join(" ");
-      };
-      this.curve.querySelector(".kl-explorer-p").setAttribute("points", points(p));
-      this.curve.querySelector(".kl-explorer-q").setAttribute("points", points(q));
-      const axis = this.curve.querySelector(".kl-explorer-axis-labels");
-      axis.querySelector("[data-axis=left]").textContent = String(x[0]);
-      axis.querySelector("[data-axis=right]").textContent = String(x[n - 1]);
+      const points = (ys) => indices.map((i, k) => `${px(x[i])},${py(ys(i, k))}`).join(" ");
+      if (top !== c.drawnTop) {
+        c.drawnTop = top;
+        c.p.setAttribute("points", points((i) => p[i]));
+      }
+      c.q.setAttribute("points", points((i, k) => q[k]));
     }
 
     drawLandscapes() {
@@ -638,7 +897,8 @@
         return a.map((c, i) => Math.round(c + (b[i] - c) * u));
       };
       for (const name of LOSSES) {
-        const canvas = this.panels[name].canvas;
+        const panel = this.panels[name];
+        const canvas = panel.canvas;
         canvas.width = size;
         canvas.height = size;
         const context = canvas.getContext("2d");
@@ -653,12 +913,14 @@
         }
         context.putImageData(image, 0, 0);
         const box = this.land.box;
-        this.panels[name].axes.textContent =
+        panel.axes.textContent =
           `across: μ from ${box.muMin} to ${box.muMax}; up: σ from ` +
           `${Math.exp(box.logSigmaMin).toPrecision(2)} to ` +
           `${Math.exp(box.logSigmaMax).toPrecision(3)} (log scale)`;
-        this.panels[name].path.setAttribute("points", "");
-        this.panels[name].end.textContent = "";
+        // A fit's path belongs to the landscape it ran on.
+        panel.animation = null;
+        this.showPath(panel, [], false);
+        panel.end.textContent = "";
       }
     }
 
@@ -689,44 +951,74 @@
         const result = fitLoss(this.problem, name, s.mu, s.sigma);
         this.fits[name] = result;
         const panel = this.panels[name];
-        panel.end.textContent =
-          `${result.converged ? "converged" : "not converged"}: mu ${result.mu.toFixed(3)}, ` +
-          `sigma ${result.sigma.toFixed(3)}` +
-          (result.converged ? "" : ` (${result.reason})`);
+        // The reason in full unless it is plain "converged": a fit that stopped on a flat
+        // or kinked minimum says so, and one that did not converge says why.
+        const where = `mu ${result.mu.toFixed(3)}, sigma ${result.sigma.toFixed(3)}`;
+        if (!result.converged) panel.end.textContent = `not converged: ${where} (${result.reason})`;
+        else panel.end.textContent = `${result.reason}: ${where}`;
         panel.end.dataset.mu = String(result.mu);
         panel.end.dataset.sigma = String(result.sigma);
         panel.end.dataset.loss = String(result.loss);
         panel.end.dataset.converged = String(result.converged);
         panel.end.dataset.reason = result.reason;
-        this.animate(panel.path, result.path);
+        this.animate(panel, result.path);
+      }
+    }
+
+    // The first `count` points of a path, on a light halo, and (once the path is complete)
+    // its end point.
+    showPath(panel, points, complete) {
+      const text = points.join(" ");
+      panel.halo.setAttribute("points", text);
+      panel.path.setAttribute("points", text);
+      const end = panel.endMarker;
+      if (complete && points.length) {
+        const [u, v] = points[points.length - 1].split(",");
+        end.setAttribute("cx", u);
+        end.setAttribute("cy", v);
+        end.classList.add("kl-explorer-end--shown");
+      } else {
+        end.classList.remove("kl-explorer-end--shown");
       }
     }
 
     // Draw the path point by point over about a second (at once for reduced motion).
-    animate(polyline, path) {
-      const points = path.map(([mu, sigma]) => this.toPanel(mu, sigma));
-      const all = points.map(([u, v]) => `${u.toFixed(2)},${v.toFixed(2)}`);
-      const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-      if (reduce || all.length < 3) {
-        polyline.setAttribute("points", all.join(" "));
+    animate(panel, path) {
+      const all = path.map(([mu, sigma]) => {
+        const [u, v] = this.toPanel(mu, sigma);
+        return `${u.toFixed(2)},${v.toFixed(2)}`;
+      });
+      const token = {};
+      panel.animation = token;
+      if (reducedMotion() || all.length < 3) {
+        this.showPath(panel, all, true);
         return;
       }
       const started = performance.now();
       const frame = (now) => {
+        if (panel.animation !== token) return; // a newer fit or landscape replaced it
         const shown = Math.min(all.length, 1 + Math.floor(((now - started) / 1000) * all.length));
-        polyline.setAttribute("points", all.slice(0, shown).join(" "));
+        this.showPath(panel, all.slice(0, shown), shown === all.length);
         if (shown < all.length) window.requestAnimationFrame(frame);
       };
       window.requestAnimationFrame(frame);
     }
   }
-
-  // Material's instant navigation swaps pages without a reload and announces each page
-  // on document$; without it, the page is ready at DOMContentLoaded.
-  if (typeof root.document$ !== "undefined" && root.document$.subscribe) {
-    root.document$.subscribe(start);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+  // Once per document, however often the script runs (under instant navigation, on each
+  // visit to the page): the link and history listeners, and the start of each page's
+  // explorer. Material's instant navigation swaps pages without a reload and announces each
+  // page on document$; without it, the page is ready at DOMContentLoaded.
+  if (!root.klExplorerListening) {
+    root.klExplorerListening = true;
+    document.addEventListener("click", onLinkClick, true);
+    window.addEventListener("popstate", onPopState);
+    if (typeof root.document$ !== "undefined" && root.document$.subscribe) {
+      root.document$.subscribe(start);
+    } else if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", start);
+    } else {
+      start();
+    }
   } else {
     start();
   }

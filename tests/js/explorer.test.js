@@ -166,3 +166,40 @@ test("a landscape of 100 x 100 points for all five losses", () => {
   assert.equal(Math.min(...r), 0);
   assert.equal(Math.max(...r), 1);
 });
+
+test("a number field's text: blank, not a number, or a width not above 0 is no value", () => {
+  assert.equal(explorer.parseField("mu", "-2.5"), -2.5);
+  assert.equal(explorer.parseField("mu", " 0 "), 0);
+  assert.equal(explorer.parseField("sigma", "1e-3"), 0.001);
+  // Number("") is 0: a cleared field must not move mu to 0.
+  for (const text of ["", "  ", "abc", "1e400", "NaN"]) {
+    assert.equal(explorer.parseField("mu", text), null, JSON.stringify(text));
+  }
+  for (const key of ["sigma", "s1", "s2"]) {
+    for (const text of ["0", "-1", "-0", ""]) {
+      assert.equal(explorer.parseField(key, text), null, `${key} ${JSON.stringify(text)}`);
+    }
+  }
+  // The same rule for the URL: an empty mu keeps the default.
+  assert.equal(explorer.parseState("?mu=&sigma=0").mu, explorer.DEFAULTS.mu);
+  assert.equal(explorer.parseState("?mu=&sigma=0").sigma, explorer.DEFAULTS.sigma);
+});
+
+test("a link that changes only the page's query carries a state; others do not", () => {
+  const here = "https://example.org/kltutorial/explorer/?mu=0&sigma=1";
+  const state = explorer.linkedState("./?mu=3&sigma=8&target=sum", here);
+  assert.deepEqual(state, { ...explorer.DEFAULTS, mu: 3, sigma: 8, target: "sum" });
+  const mixture = explorer.linkedState("/kltutorial/explorer/?mu=10&sigma=1.5&target=mixture", here);
+  assert.equal(mixture.target, "mixture");
+  assert.equal(mixture.mu, 10);
+  for (const href of [
+    "../definition/?mu=3", // another page
+    "https://other.example/kltutorial/explorer/?mu=3", // another site
+    "./?mu=3#how-to-read-it", // a fragment: the browser scrolls
+    "./?q=kl", // a query that is not the explorer's
+    "./", // no query at all
+    "#configurations-to-try",
+  ]) {
+    assert.equal(explorer.linkedState(href, here), null, href);
+  }
+});
