@@ -41,7 +41,7 @@ def autograd_evaluator(loss: LossOfLogQ, grid: Tensor, sigma_param: SigmaParam) 
     def evaluate(params: Tensor) -> Tensor:
         sigma = params[:, 1].exp() if sigma_param == "log" else params[:, 1]
         f = loss(gaussian_log_density(grid, params[:, 0, None], sigma[:, None]))
-        f.sum().backward()  # type: ignore[no-untyped-call]
+        f.sum().backward()
         return f.detach()
 
     return evaluate
@@ -121,10 +121,12 @@ def adam(
                 params.copy_(torch.where(frozen[:, None], kept, params))
             now = path[:2, last]
             now[0], now[1] = params[:, 0], current_sigma()
-            inside = (now - centre).abs() <= radius
+            # sigma > 0 separately: when the lowest sigma allowed is 0 (the forward KL),
+            # sigma = 0 lies inside [0, width], but it means exp(log sigma) underflowed.
+            inside = ((now - centre).abs() <= radius).all(0) & (now[1] > 0)
             outside = not bool((inside if not any_frozen else inside | frozen).all())
             if outside or bounds.gaps is not None:
-                codes = bounds.check(now[0], now[1])
+                codes = bounds.check(now[0], now[1], raw_sigma=sigma_param == "raw")
                 stopping = ~frozen & (codes != RUNNING)
                 status[stopping], steps[stopping] = codes[stopping], last
                 frozen = status != RUNNING

@@ -24,6 +24,10 @@ from kltutorial.validation import (
 LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 r"""$\tfrac12 \log 2\pi$, the Gaussian's normalising constant in log space."""
 
+SQRT_HALF = math.sqrt(0.5)
+r"""$1/\sqrt2$: $(d/(\sqrt2\,\sigma))^2$ is $d^2/(2\sigma^2)$ without the square that
+overflows where the half of it would not."""
+
 
 def gaussian_log_density(x: Tensor, mu: Tensor, sigma: Tensor) -> Tensor:
     r"""$\log \mathcal N(x; \mu, \sigma^2)$, broadcast, finite wherever the true value is.
@@ -31,22 +35,23 @@ def gaussian_log_density(x: Tensor, mu: Tensor, sigma: Tensor) -> Tensor:
     The expression, in its order, is ``torch.distributions.Normal.log_prob``'s, so the
     two agree to the last bit and the original experiment is reproduced. That form
     squares $\sigma$ first, which underflows for $\sigma$ below about 1e-19 in
-    float32 (1e-154 in float64) and gives NaN; there, and where $(x - \mu)^2$ overflows,
-    the same quantity is computed as $-\tfrac12 z^2 - \log\sigma - \tfrac12\log 2\pi$
-    with $z = (x - \mu)/\sigma$, whose value and gradient are finite wherever the true
-    ones are representable.
+    float32 (1e-154 in float64) and gives NaN; there, and where $(x - \mu)^2$ or
+    $2\sigma^2$ overflows, the same quantity is computed as $-u^2 - \log\sigma -
+    \tfrac12\log 2\pi$ with $u = (x - \mu)/(\sqrt2\,\sigma)$, whose value and
+    gradient are finite wherever the true ones are representable (squaring $u$, not
+    halving $z^2$, keeps $z^2/2$ finite where $z^2$ alone would overflow).
     """
     offset = x - mu
     square = offset**2
     var = sigma**2
-    plain = (var >= torch.finfo(var.dtype).tiny) & torch.isfinite(square)
+    plain = (var >= torch.finfo(var.dtype).tiny) & torch.isfinite(2 * var) & torch.isfinite(square)
     if bool(plain.all()):
         return -square / (2 * var) - sigma.log() - LOG_SQRT_2PI
     # The double where keeps the branch not taken finite, so no NaN reaches a gradient.
     one, zero = torch.ones_like(var), torch.zeros_like(square)
     torch_form = -torch.where(plain, square, zero) / (2 * torch.where(plain, var, one))
     z = torch.where(plain, zero, offset) / torch.where(plain, torch.ones_like(sigma), sigma)
-    return torch.where(plain, torch_form, -0.5 * z**2) - sigma.log() - LOG_SQRT_2PI
+    return torch.where(plain, torch_form, -((z * SQRT_HALF) ** 2)) - sigma.log() - LOG_SQRT_2PI
 
 
 class Gaussian:
@@ -68,7 +73,7 @@ class Gaussian:
         ValueError: If ``sigma`` is not finite and positive, ``mu`` is NaN, or the shapes do
             not broadcast.
 
-    Example:
+    Examples:
         >>> Gaussian(0.0, 1.0).prob(torch.tensor([0.0]))
         tensor([0.3989])
     """
@@ -130,7 +135,7 @@ class Mixture:
         ValueError: If there are no components, or the weights are negative, NaN, all zero
             or not one per component.
 
-    Example:
+    Examples:
         >>> p = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
         >>> p.mean, p.stddev ** 2
         (tensor(2.5000), tensor(57.2500))

@@ -17,6 +17,7 @@ import math
 import torch
 from torch import Tensor
 
+from kltutorial.distributions import SQRT_HALF
 from kltutorial.grid import log_normalise, trapezoid_weights
 from kltutorial.validation import (
     as_float_tensor,
@@ -58,7 +59,7 @@ def kl_divergence(p: Tensor, q: Tensor, *, log_probs: bool = False) -> Tensor:
             log-probability is ``+inf``), a distribution does not sum to one, or the shapes
             do not broadcast.
 
-    Example:
+    Examples:
         >>> p = torch.tensor([0.5, 0.5])
         >>> q = torch.tensor([0.9, 0.1])
         >>> kl_divergence(p, q)
@@ -144,7 +145,7 @@ def gaussian_kl(
         ValueError: If a standard deviation is not finite and positive, a mean is NaN, or
             the shapes do not broadcast.
 
-    Example:
+    Examples:
         >>> gaussian_kl(0.0, 1.0, 1.0, 2.0)
         tensor(0.4431)
     """
@@ -159,14 +160,19 @@ def gaussian_kl(
     check_broadcast(
         {"mu1": mu1_t.shape, "sigma1": sigma1_t.shape, "mu2": mu2_t.shape, "sigma2": sigma2_t.shape}
     )
-    offset = ((mu1_t - mu2_t) / sigma2_t) ** 2
+    # (d / (sqrt 2 sigma2))^2, not d^2 / sigma2^2 halved: the square of d / sigma2 alone
+    # overflows (2e19 in float32) where its half, the divergence, is still representable.
+    half_offset = ((mu1_t - mu2_t) / sigma2_t * SQRT_HALF) ** 2
     ratio = sigma1_t / sigma2_t
-    if bool(((ratio**2 >= torch.finfo(ratio.dtype).tiny) & torch.isfinite(ratio**2)).all()):
-        return -ratio.log() + 0.5 * (ratio**2 + offset) - 0.5
-    # In log sigma: sigma1 / sigma2 or its square can underflow or overflow (1e-30 / 1e30
-    # in float32) where the divergence itself is an ordinary number; the log-ratio cannot.
+    # r^2 / 2 likewise, where r^2 overflows and its half does not (r = 2e19 in float32).
+    square = ratio**2
+    half_square = torch.where(torch.isfinite(square), 0.5 * square, (ratio * SQRT_HALF) ** 2)
+    if bool(((half_square >= torch.finfo(ratio.dtype).tiny) & torch.isfinite(half_square)).all()):
+        return -ratio.log() + half_square + half_offset - 0.5
+    # In log sigma: sigma1 / sigma2 can underflow or overflow (1e-30 / 1e30 in float32)
+    # where the divergence itself is an ordinary number; the log-ratio cannot.
     log_ratio = sigma1_t.log() - sigma2_t.log()
-    return -log_ratio + 0.5 * ((2 * log_ratio).exp() + offset) - 0.5
+    return -log_ratio + (2 * log_ratio - math.log(2)).exp() + half_offset - 0.5
 
 
 # --8<-- [start:kl_from_logs]

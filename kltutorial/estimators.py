@@ -16,24 +16,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-import torch
 from torch import Tensor
 
+from kltutorial.gibbs_gap import gibbs_gap
 from kltutorial.validation import as_float_tensor, check_broadcast, check_not_nan
 
 Estimator = Literal["k1", "k2", "k3"]
 
 ESTIMATORS: tuple[str, ...] = ("k1", "k2", "k3")
 """The names [`monte_carlo_kl`][kltutorial.monte_carlo_kl] accepts."""
-
-# Below this |log r|, k3 = e^u - 1 - u is summed as its Taylor series: expm1(u) - u
-# subtracts two numbers that agree in their leading digits, and loses about
-# log10(2 / |u|) of them. At |u| = 0.5 the loss is under one digit, and 17 terms of the
-# series reach float64's last digit.
-_SERIES_BELOW = 0.5
-_SERIES_TERMS = 17
-# 1 / (n + 2)! for n = 0 .. 16: k3 = u^2 * sum_n u^n / (n + 2)!.
-_SERIES = tuple(1.0 / math.factorial(n + 2) for n in range(_SERIES_TERMS))
 
 
 def monte_carlo_kl(
@@ -80,7 +71,8 @@ def monte_carlo_kl(
             is empty or holds NaN or ``+inf``, ``log_p`` holds ``-inf``, or the shapes do
             not broadcast.
 
-    Example:
+    Examples:
+        >>> import torch
         >>> p = torch.distributions.Normal(0.0, 1.0)
         >>> q = torch.distributions.Normal(1.0, 1.0)
         >>> _ = torch.manual_seed(0)
@@ -111,22 +103,4 @@ def monte_carlo_kl(
         return -log_r
     if estimator == "k2":
         return log_r.square() / 2
-    return _k3(log_r)
-
-
-def _k3(log_r: Tensor) -> Tensor:
-    """``(r - 1) - log r`` from ``log r``, accurate to the last digits for r near 1.
-
-    Both branches are computed on inputs that keep them finite (the double-``where``
-    pattern), so the branch not taken sends no NaN through the backward pass.
-    """
-    small = log_r.abs() < _SERIES_BELOW
-    u = torch.where(small, log_r, torch.zeros_like(log_r))
-    series = torch.full_like(u, _SERIES[-1])
-    for coefficient in reversed(_SERIES[:-1]):
-        series = series * u + coefficient
-    near_one = u.square() * series
-    v = torch.where(small, torch.ones_like(log_r), log_r)
-    far = torch.expm1(v) - v
-    # Both are >= 0 in exact arithmetic; the clamp makes that hold after rounding too.
-    return torch.where(small, near_one, far).clamp_min(0.0)
+    return gibbs_gap(log_r)

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from torch import Tensor
 
+from kltutorial.distributions import Gaussian
 from kltutorial.fitting import FitResult, Trajectory
 from kltutorial.plotting import LABELS, FigureHTML, landscape_colormap, new_figure, palette, show
 
@@ -38,9 +39,8 @@ def _np(values: Tensor | Sequence[float]) -> Array:
 
 
 def _density(x: Tensor, mu: float | Tensor, sigma: float | Tensor) -> Array:
-    """The density of N(mu, sigma^2) at x."""
-    z = (x - torch.as_tensor(mu)) / torch.as_tensor(sigma)
-    return _np(torch.exp(-0.5 * z**2) / (torch.as_tensor(sigma) * (2 * torch.pi) ** 0.5))
+    """The density of N(mu, sigma^2) at x, from the package's one Gaussian density."""
+    return _np(Gaussian(mu, sigma).prob(x))
 
 
 def _legend_below(fig: Figure, ncols: int = 2) -> None:
@@ -378,10 +378,12 @@ def loss_landscapes(
                 rank = _np(ranks[target, name])
                 bands = _loss_bands(ax, m, s, rank, levels)
                 ax.contour(m, s, rank, levels=levels[1:4], colors=colors["target"], linewidths=0.4)
-                mu_k, sigma_k = minima[target, name]
+                # Many starts end on the same minimum: one marker each (one SVG element).
+                found = np.stack([_np(v) for v in minima[target, name]], axis=-1)
+                mu_k, sigma_k = np.unique(found.round(3), axis=0).T
                 ax.plot(
-                    _np(mu_k),
-                    _np(sigma_k),
+                    mu_k,
+                    sigma_k,
                     "o",
                     color=colors[name],
                     markeredgecolor=colors["analytic"],
@@ -393,6 +395,9 @@ def loss_landscapes(
                 ax.minorticks_off()  # each minor tick is an element of the SVG
                 ax.set_title(f"{LABELS[name]} vs the {target}", fontsize=10)
                 ax.grid(False)
+                # Tick marks only beside tick labels: each one is an element of the SVG.
+                ax.tick_params(axis="x", which="both", bottom=row == len(names) - 1)
+                ax.tick_params(axis="y", which="both", left=col == 0)
             axes[-1, col].set_xlabel("mu")
         for row in range(len(names)):
             axes[row, 0].set_ylabel("sigma")

@@ -4,15 +4,15 @@ Two optimisers:
 
 * ``"newton"`` (the default): a damped Newton method (Levenberg-Marquardt) on
   $(\mu, \log\sigma)$, with exact first and second derivatives in closed form
-  (:mod:`kltutorial.derivatives`). Two parameters make the Hessian a 2x2 matrix, so each
+  (`kltutorial.derivatives`). Two parameters make the Hessian a 2x2 matrix, so each
   step is cheap, and the method stops when the Newton step is below ``tol`` at a point
   where the Hessian is positive definite: a certified local minimum, not a step budget
   running out. Where the Hessian cannot certify a minimum (L1's flat regions and kinks), a
-  compass search finishes the job (:mod:`kltutorial.newton`).
+  compass search finishes the job (`kltutorial.newton`).
 * ``"adam"``: plain gradient steps with ``torch.optim.Adam``, for showing what the
-  learning rate and the parameterisation of $\sigma$ do (:mod:`kltutorial.adam`).
+  learning rate and the parameterisation of $\sigma$ do (`kltutorial.adam`).
   There is no certificate: a run counts as converged when $\mu$ and $\sigma$
-  changed by less than 1e-4 over its last tenth of steps.
+  changed by less than a ten-thousandth over its last tenth of steps.
 
 Every start ends with a reason: converged, or why not. A fit whose $\sigma$ grows
 past the grid's width (a plateau where the loss stops changing), shrinks below half its
@@ -140,7 +140,8 @@ def fit(
             positive-definite Hessian. Where the Hessian cannot certify a minimum, the
             compass search stops when no point it probes, down to a radius of ``tol``, is
             lower by more than ``tol`` times the loss.
-        faithful: Reproduce the original recipe (see the module docstring).
+        faithful: Reproduce the original recipe (see the
+            [module docstring][kltutorial.fitting]).
 
     Returns:
         A [`FitResult`][kltutorial.FitResult].
@@ -151,7 +152,7 @@ def fit(
             increasing grid, the target's values do not match ``x`` or are negative, or the
             options contradict each other.
 
-    Example:
+    Examples:
         >>> from kltutorial import Gaussian, Mixture
         >>> p = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
         >>> x = torch.linspace(-15, 15, 1000)
@@ -160,7 +161,7 @@ def fit(
         (tensor(2.5000), tensor(7.5664))
     """
     x = check_grid(x)
-    get_definition(loss)  # raises for an unknown name
+    definition = get_definition(loss)  # raises for an unknown name
     mu_t = as_float_tensor(mu, "mu")
     sigma_t = as_float_tensor(sigma, "sigma")
     check_finite(mu_t, "mu")
@@ -182,7 +183,7 @@ def fit(
     sigma0 = sigma_t.detach().to(dtype).expand(batch_shape).reshape(-1).clone()
     # The forward KL is computed in closed form in (mu, sigma) except when faithful: a
     # narrow Q on the way to its minimum is no reason to stop it.
-    bounds = Bounds.of(grid, resolve_q=faithful or get_definition(loss).in_theta is None)
+    bounds = Bounds.of(grid, resolve_q=faithful or definition.in_theta is None)
     if optimizer == "newton":
         run = minimise(Objective(loss, log_p, grid), mu0, sigma0, max_steps, tol, bounds)
     else:
@@ -191,7 +192,9 @@ def fit(
         else:
             evaluate = analytic_evaluator(Objective(loss, log_p, grid), sigma_param)
         run = adam(evaluate, mu0, sigma0, max_steps, lr, sigma_param, bounds)
-    return _result(run, batch_shape, x.dtype)
+    # A divergence is >= 0; rounding can leave it a hair below (-1e-9 at a minimum of the
+    # forward KL). The faithful runs report torch.nn.functional's values as they are.
+    return _result(run, batch_shape, x.dtype, nonnegative=definition.nonnegative and not faithful)
 
 
 def _resolve_options(
@@ -265,8 +268,15 @@ def _torch_form(loss: str, target: Density | Tensor, x: Tensor) -> LossOfLogQ:
     return objective
 
 
-def _result(run: Run, batch_shape: torch.Size, dtype: torch.dtype) -> FitResult:
-    """Package a finished run, in the batch shape of the starts and the dtype of x."""
+def _result(
+    run: Run, batch_shape: torch.Size, dtype: torch.dtype, nonnegative: bool = False
+) -> FitResult:
+    """Package a finished run, in the batch shape of the starts and the dtype of x.
+
+    With ``nonnegative`` (a divergence), the reported losses, final and along the path,
+    are clamped at 0: the optimisers compare the unclamped values, the reader never sees
+    a negative divergence.
+    """
     converged = (run.status == CONVERGED) | (run.status == CONVERGED_FLAT)
 
     def shaped(values: Tensor) -> Tensor:
@@ -277,12 +287,17 @@ def _result(run: Run, batch_shape: torch.Size, dtype: torch.dtype) -> FitResult:
         block = torch.cat([row.reshape(-1, run.mu.shape[0]) for row in rows])
         return block.to(dtype).reshape(len(block), *batch_shape)
 
+    def reported(loss: Tensor) -> Tensor:
+        return loss.clamp_min(0) if nonnegative else loss
+
     return FitResult(
         mu=shaped(run.mu),
         sigma=shaped(run.sigma),
-        loss=shaped(run.loss),
+        loss=reported(shaped(run.loss)),
         converged=converged.reshape(batch_shape),
         reasons=run.reasons(),
         steps=run.steps.reshape(batch_shape),
-        trajectory=Trajectory(path(run.path_mu), path(run.path_sigma), path(run.path_loss)),
+        trajectory=Trajectory(
+            path(run.path_mu), path(run.path_sigma), reported(path(run.path_loss))
+        ),
     )

@@ -54,7 +54,7 @@ def js_divergence(p: Tensor, q: Tensor) -> Tensor:
         ValueError: If either is empty or NaN, a probability is negative or infinite, a
             distribution does not sum to one, or the shapes do not broadcast.
 
-    Example:
+    Examples:
         >>> p = torch.tensor([0.5, 0.5, 0.0])
         >>> q = torch.tensor([0.0, 0.5, 0.5])
         >>> js_divergence(p, q)

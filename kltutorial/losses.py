@@ -66,8 +66,9 @@ class LossDefinition:
             one (the forward KL of a Gaussian); used by ``fit`` in place of ``value`` and
             ``derivatives``.
         check: Extra argument checks of the public function, after the common ones.
-        nonnegative: Whether the loss is a divergence (>= 0): the public function then
-            never returns the small negative values rounding can produce.
+        nonnegative: Whether the loss is a divergence (>= 0): the public function, and
+            [`fit`][kltutorial.fit]'s reported losses, then never show the small negative
+            values rounding can produce.
         diagonal_when_indefinite: Where the Hessian is indefinite but its diagonal is
             positive, Newton steps with the diagonal (each coordinate's own Newton step)
             instead of the damped full Hessian. For the forward KL the indefinite region
@@ -119,7 +120,12 @@ TABLE: dict[str, LossDefinition] = {}
 """Every loss's [`LossDefinition`][kltutorial.losses.LossDefinition], by name."""
 
 LOSSES: dict[str, Loss] = {}
-"""The losses by name, in the order the pages show them."""
+"""The five losses by name, in the order the pages show them: ``"forward_kl"``,
+``"reverse_kl"``, ``"mse"``, ``"l1"`` and ``"cosine"``.
+
+The dictionary is filled when the module is imported (each loss adds itself where it is
+defined), so it always holds all five, although the source starts it empty.
+"""
 
 
 def _define(

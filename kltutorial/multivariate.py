@@ -1,10 +1,12 @@
 r"""The KL divergence of two multivariate Gaussians, from Cholesky factors.
 
 $$
+\begin{aligned}
 D_{\mathrm{KL}}(\mathcal N(\mu_p, \Sigma_p) \,\|\, \mathcal N(\mu_q, \Sigma_q)) =
-\tfrac12 \Big[\operatorname{tr}(\Sigma_q^{-1}\Sigma_p)
-+ (\mu_q - \mu_p)^\top \Sigma_q^{-1} (\mu_q - \mu_p) - k
-+ \ln\det\Sigma_q - \ln\det\Sigma_p\Big]
+\tfrac12 \Big[&\operatorname{tr}(\Sigma_q^{-1}\Sigma_p)
++ (\mu_q - \mu_p)^\top \Sigma_q^{-1} (\mu_q - \mu_p) \\
+&- k + \ln\det\Sigma_q - \ln\det\Sigma_p\Big]
+\end{aligned}
 $$
 
 No inverse is formed. With Cholesky factors $\Sigma_p = L_p L_p^\top$ and
@@ -19,8 +21,10 @@ D_{\mathrm{KL}} = \tfrac12 \Big[\sum_{i > j} M_{ij}^2
 + \sum_i \big(M_{ii}^2 - 1 - \ln M_{ii}^2\big) + \|w\|^2\Big],
 $$
 
-a sum of terms that are each $\ge 0$: nothing large cancels, even when $P$ and $Q$ are
-nearly equal and the divergence is tiny.
+a sum of terms that are each $\ge 0$, so no large terms cancel and the result is never
+negative. (For nearly equal $P$ and $Q$, a relative distance $\delta$ apart, the relative
+error still grows as about $\epsilon / \delta$: the Cholesky factors themselves are
+rounded by $\epsilon$, and the divergence depends on their ratios to second order.)
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from kltutorial.gibbs_gap import gibbs_gap
 from kltutorial.validation import as_float_tensor, check_broadcast, check_not_nan
 
 
@@ -37,8 +42,9 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
     $P = \mathcal N(\mu_p, \Sigma_p)$ and $Q = \mathcal N(\mu_q, \Sigma_q)$ in $k$
     dimensions. The means have shape ``(..., k)`` and the covariances ``(..., k, k)``;
     the leading dimensions are a batch and broadcast between all four arguments. The
-    computation uses Cholesky factors and triangular solves (see the module docstring),
-    in the promoted dtype of the arguments, and is differentiable.
+    computation uses Cholesky factors and triangular solves (see the
+    [module docstring][kltutorial.multivariate]), in the promoted dtype of the arguments,
+    and is differentiable.
 
     Args:
         mu_p: Mean of $P$, shape ``(..., k)``.
@@ -55,7 +61,7 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
             not symmetric, not positive definite or singular to the precision of its
             dtype, the dimensions ``k`` differ, or the batch shapes do not broadcast.
 
-    Example:
+    Examples:
         >>> mu = torch.zeros(2)
         >>> cov_p = torch.tensor([[1.0, 0.9], [0.9, 1.0]])
         >>> multivariate_gaussian_kl(mu, cov_p, mu, torch.eye(2))
@@ -92,10 +98,11 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
     # tr(S_q^-1 S_p) = ||M||_F^2 and ln det S_q - ln det S_p = -sum_i ln M_ii^2.
     m: Tensor = torch.linalg.solve_triangular(l_q, l_p.expand(*batch, k, k), upper=False)
     below = m.tril(diagonal=-1).square().sum(dim=(-2, -1))
-    # Each diagonal entry contributes M_ii^2 - 1 - ln M_ii^2 = expm1(t) - t >= 0 with
-    # t = 2 ln M_ii: the "- k" cancels term by term, not after summing large numbers.
+    # Each diagonal entry contributes M_ii^2 - 1 - ln M_ii^2 >= 0, computed from
+    # t = 2 ln M_ii: the "- k" cancels term by term, and gibbs_gap keeps every digit of a
+    # term whose M_ii is near 1 (nearly equal covariances).
     t = 2 * torch.log(l_p.diagonal(dim1=-2, dim2=-1) / l_q.diagonal(dim1=-2, dim2=-1))
-    diagonal = (torch.expm1(t) - t).sum(dim=-1)
+    diagonal = gibbs_gap(t).sum(dim=-1)
     # The Mahalanobis term ||L_q^-1 (mu_q - mu_p)||^2.
     diff = (m_q - m_p).expand(*batch, k).unsqueeze(-1)
     whitened: Tensor = torch.linalg.solve_triangular(l_q, diff, upper=False).squeeze(-1)
@@ -151,15 +158,17 @@ def _cholesky(cov: Tensor, name: str) -> Tensor:
             "covariance needs all eigenvalues > 0; add a small multiple of the identity "
             "if it is singular"
         )
-    # Rounding can also let a singular matrix through with a tiny last pivot, and the
-    # divergence computed from it would be garbage: a pivot L_ii^2 within rounding of
-    # zero, relative to the diagonal entry it came from, means singular in this dtype.
+    # Rounding can also let a singular matrix through (a tiny last pivot, or an
+    # eigenvalue below the dtype's resolution that Cholesky does not notice), and the
+    # divergence computed from it would be garbage: an eigenvalue within rounding of zero,
+    # relative to the largest, means singular in this dtype.
     n, eps = cov.shape[-1], torch.finfo(cov.dtype).eps
-    pivots = factor.detach().diagonal(dim1=-2, dim2=-1).square()
-    if bool((pivots <= 10 * n * eps * values.diagonal(dim1=-2, dim2=-1)).any()):
+    eigenvalues = torch.linalg.eigvalsh(values)
+    smallest, largest = eigenvalues[..., 0], eigenvalues[..., -1]
+    if bool((smallest <= 10 * n * eps * largest).any()):
         raise ValueError(
-            f"{name} is singular to {cov.dtype} precision (a pivot of its Cholesky "
-            "factorisation is lost in rounding); compute in float64, or add a small "
-            "multiple of the identity"
+            f"{name} is singular to {cov.dtype} precision (its smallest eigenvalue is "
+            "within rounding of zero, relative to its largest); compute in float64, or add "
+            "a small multiple of the identity"
         )
     return factor

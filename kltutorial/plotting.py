@@ -163,16 +163,48 @@ def svg_bytes(fig: Figure) -> bytes:
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buffer.getvalue().decode("utf-8")
-    return _PATH_DATA.sub(lambda m: _shorten_path(m.group(0)), svg).encode("utf-8")
+    return _PATH_DATA.sub(lambda m: f' d="{_shorten_path(m.group(1))}"', svg).encode("utf-8")
 
 
-_PATH_DATA = re.compile(r' d="[^"]*"')
-_LONG_DECIMAL = re.compile(r"(-?\d+\.\d)\d+")
+_PATH_DATA = re.compile(r' d="([^"]*)"')
+_LONG_DECIMAL = re.compile(r"-?\d+\.\d\d+")
 
 
 def _shorten_path(data: str) -> str:
-    """Round the numbers of an SVG path's data and put it on one line."""
-    return _LONG_DECIMAL.sub(r"\1", data).replace(" \n", " ").replace("\n", " ")
+    """Round an SVG path's numbers to a tenth of a point and drop what then says nothing.
+
+    After a moveto or a lineto, SVG reads further coordinate pairs as linetos, so an
+    ``L`` there is implied (it is a sixth of a long curve's bytes); an ``L`` after any
+    other command (a curve's ``C``) is kept. A lineto to the point just reached (dense
+    curves round onto the same tenth of a point) draws nothing and is dropped, unless it
+    is the subpath's only segment (a dot, with round caps).
+    """
+    tokens = _LONG_DECIMAL.sub(lambda m: f"{float(m.group(0)):.1f}", data).split()
+    kept: list[str] = []
+    command, last, segments, i = "", ("", ""), 0, 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.isalpha():
+            i += 1
+            if token == "L" and command in ("M", "L"):
+                continue
+            kept.append(token)
+            command, last = token, ("", "")
+        elif command in ("M", "L") and i + 1 < len(tokens):
+            pair = (token, tokens[i + 1])
+            i += 2
+            if command == "M":
+                segments = 0
+            elif pair == last and segments > 0:
+                continue
+            else:
+                segments += 1
+            kept += pair
+            command, last = "L", pair
+        else:
+            kept.append(token)
+            i += 1
+    return " ".join(kept)
 
 
 class FigureHTML:

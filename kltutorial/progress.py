@@ -26,6 +26,7 @@ SIGMA_INFINITE = 10
 SIGMA_NOT_POSITIVE = 11
 UNDEFINED_LOSS = 12
 BETWEEN_POINTS = 13
+SIGMA_UNDERFLOW = 14
 
 MESSAGES = {
     CONVERGED: "converged",
@@ -37,6 +38,10 @@ MESSAGES = {
     SIGMA_INFINITE: "sigma became infinite (it overflowed: the fit blew up)",
     SIGMA_NOT_POSITIVE: (
         "sigma became <= 0 (a raw sigma is unconstrained: a step took it through zero)"
+    ),
+    SIGMA_UNDERFLOW: (
+        "sigma underflowed to 0 (log sigma went towards -inf, below where exp(log sigma) "
+        "is representable: the fit collapsed Q to a point)"
     ),
     TOO_WIDE: (
         "sigma grew past the grid's width: Q is spreading onto a plateau where the loss "
@@ -92,15 +97,20 @@ class Bounds:
         nearest = torch.minimum((grid[right] - mu).abs(), (grid[right - 1] - mu).abs())
         return nearest > 5 * sigma
 
-    def check(self, mu: Tensor, sigma: Tensor) -> Tensor:
-        """A status code per element: a reason to stop, or RUNNING to go on."""
+    def check(self, mu: Tensor, sigma: Tensor, raw_sigma: bool = False) -> Tensor:
+        """A status code per element: a reason to stop, or RUNNING to go on.
+
+        ``raw_sigma``: whether the optimiser steps sigma itself (Adam's ``"raw"``), where
+        a step can take it through zero; otherwise it steps log sigma, and sigma = 0 is
+        exp(log sigma) underflowing.
+        """
         code = torch.full(mu.shape, RUNNING, dtype=torch.long)
         # Assigned in reverse order of priority, so that the first matching reason wins.
         code[(mu < self.low) | (mu > self.high)] = OFF_GRID
         code[self.between_points(mu, sigma)] = BETWEEN_POINTS
         code[sigma < self.narrowest] = TOO_NARROW
         code[sigma > self.width] = TOO_WIDE
-        code[sigma <= 0] = SIGMA_NOT_POSITIVE
+        code[sigma <= 0] = SIGMA_NOT_POSITIVE if raw_sigma else SIGMA_UNDERFLOW
         code[sigma == math.inf] = SIGMA_INFINITE
         code[mu.isnan() | sigma.isnan()] = NON_FINITE
         return code

@@ -37,7 +37,7 @@ PROPERTY = settings(max_examples=100, deadline=None, derandomize=True)
 )
 def test_gaussian_log_prob_is_bit_for_bit_torch_normal(
     mu: float | torch.Tensor, sigma: float | torch.Tensor, x: torch.Tensor
-):
+) -> None:
     ours, theirs = Gaussian(mu, sigma).log_prob(x), Normal(mu, sigma).log_prob(x)
     assert ours.dtype == theirs.dtype
     assert ours.shape == theirs.shape
@@ -53,7 +53,7 @@ def test_gaussian_log_prob_is_bit_for_bit_torch_normal(
 )
 def test_gaussian_log_prob_bit_for_bit_on_random_input(
     mu: float, sigma: float, x: list[float], double: bool
-):
+) -> None:
     dtype = F64 if double else F32
     points = torch.tensor(x, dtype=dtype)
     m, s = torch.tensor(mu, dtype=dtype), torch.tensor(sigma, dtype=dtype)
@@ -65,7 +65,7 @@ def test_gaussian_log_prob_bit_for_bit_on_random_input(
     assert np.all(np.abs(got - expected) <= tolerance)
 
 
-def test_the_original_target_is_easy_to_build_exactly():
+def test_the_original_target_is_easy_to_build_exactly() -> None:
     x = torch.linspace(-15, 15, 1000)
     ours = Gaussian(-5.0, 1.0).prob(x) + Gaussian(10.0, 1.0).prob(x)
     original = Normal(-5.0, 1.0).log_prob(x).exp() + Normal(10.0, 1.0).log_prob(x).exp()
@@ -82,7 +82,7 @@ def test_the_original_target_is_easy_to_build_exactly():
     assert float(ours.double().sum()) * h == pytest.approx(2.0, rel=1e-6)
 
 
-def test_gaussian_prob_is_the_density():
+def test_gaussian_prob_is_the_density() -> None:
     x = torch.linspace(-8, 8, 33, dtype=F64)
     g = Gaussian(torch.tensor(0.5, dtype=F64), torch.tensor(1.5, dtype=F64))
     np.testing.assert_allclose(
@@ -92,7 +92,7 @@ def test_gaussian_prob_is_the_density():
     assert float(g.stddev) == 1.5
 
 
-def test_mixture_normalises_its_weights_and_matches_scipy():
+def test_mixture_normalises_its_weights_and_matches_scipy() -> None:
     x = torch.linspace(-20, 20, 401, dtype=F64)
     components = [
         Gaussian(torch.tensor(-5.0, dtype=F64), 1.0),
@@ -110,7 +110,7 @@ def test_mixture_normalises_its_weights_and_matches_scipy():
     assert equal.weights.tolist() == [0.5, 0.5]
 
 
-def test_mixture_log_prob_is_finite_far_in_the_tails():
+def test_mixture_log_prob_is_finite_far_in_the_tails() -> None:
     # At x = 1000 both densities are below 1e-200000: zero in any float. The log-sum-exp
     # keeps the logarithm exact; mpmath computes it at 30 digits.
     mixture = Mixture(
@@ -128,7 +128,7 @@ def test_mixture_log_prob_is_finite_far_in_the_tails():
             assert value == pytest.approx(float(mpmath.log(density)), rel=1e-15)
 
 
-def test_mixture_moments_match_quadrature():
+def test_mixture_moments_match_quadrature() -> None:
     mixture = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
     assert float(mixture.mean) == pytest.approx(2.5, abs=1e-7)
     assert float(mixture.stddev) == pytest.approx(math.sqrt(57.25), rel=1e-7)
@@ -142,7 +142,7 @@ def test_mixture_moments_match_quadrature():
     assert float(mixture.stddev) == pytest.approx(math.sqrt(second - mean**2), rel=1e-7)
 
 
-def test_parameters_broadcast():
+def test_parameters_broadcast() -> None:
     x = torch.linspace(-3, 3, 7, dtype=F64)
     mus = torch.tensor([[-1.0], [0.0], [1.0]], dtype=F64)
     g = Gaussian(mus, torch.tensor([0.5, 2.0], dtype=F64)[:, None, None])
@@ -160,7 +160,7 @@ def test_parameters_broadcast():
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
 
 
-def test_repr():
+def test_repr() -> None:
     assert repr(Gaussian(0.5, 2.0)) == "Gaussian(mu=0.5, sigma=2.0)"
     assert (
         repr(Mixture([Gaussian(0.0, 1.0)])) == "Mixture([Gaussian(mu=0.0, sigma=1.0)], weights=1.0)"
@@ -190,7 +190,7 @@ def _mp_log_density(x: float, mu: float, sigma: float) -> tuple[float, float, fl
 )
 def test_gaussian_log_prob_at_extreme_scales_matches_mpmath(
     sigma: float, offsets: list[float], dtype: torch.dtype
-):
+) -> None:
     mu = torch.tensor(0.5 * sigma, dtype=dtype, requires_grad=True)
     s = torch.tensor(sigma, dtype=dtype, requires_grad=True)
     x = mu.detach() + torch.tensor(offsets, dtype=dtype)
@@ -208,19 +208,50 @@ def test_gaussian_log_prob_at_extreme_scales_matches_mpmath(
         assert float(s.grad) == pytest.approx(d_sigma, rel=1e-5, abs=1e-5 / sigma)
 
 
-def test_gaussian_log_prob_extreme_scale_exact_case():
+def _matches_where_representable(got: float, expected: float, dtype: torch.dtype) -> bool:
+    """Equal to 1e-6 where the true value fits in dtype; an infinity of its sign beyond."""
+    if abs(expected) <= torch.finfo(dtype).max:
+        return math.isfinite(got) and got == pytest.approx(expected, rel=1e-6)
+    return got == math.copysign(math.inf, expected)
+
+
+@pytest.mark.parametrize(
+    ("offset", "sigma", "dtype"),
+    [
+        (2e19, 1.0, F32),  # was -inf: z**2 = 4e38 overflows, z**2 / 2 = 2e38 does not
+        (-2.5e19, 1.0, F32),  # -3.1e38
+        (1e19, 2e19, F32),  # 2 sigma**2 overflows: was -0.125 too high
+        (1.5e154, 1.0, F64),  # the same band in float64: -1.125e308
+        (3e19, 1.0, F32),  # -4.5e38 overflows: -inf is right
+    ],
+)
+def test_gaussian_log_prob_is_finite_wherever_the_true_value_is_representable(
+    offset: float, sigma: float, dtype: torch.dtype
+) -> None:
+    mu = torch.tensor(0.0, dtype=dtype, requires_grad=True)
+    s = torch.tensor(sigma, dtype=dtype, requires_grad=True)
+    x = torch.tensor([offset], dtype=dtype)
+    value = Gaussian(mu, s).log_prob(x)
+    value.sum().backward()
+    expected, d_mu, _ = _mp_log_density(float(x), 0.0, float(s.detach()))
+    assert _matches_where_representable(float(value.detach()), expected, dtype)
+    assert mu.grad is not None
+    assert _matches_where_representable(float(mu.grad), d_mu, dtype)
+
+
+def test_gaussian_log_prob_extreme_scale_exact_case() -> None:
     assert float(Gaussian(0.0, 1e-23).log_prob(torch.tensor([0.0]))) == pytest.approx(
         -math.log(1e-23) - 0.5 * math.log(2 * math.pi), rel=1e-6
     )
 
 
 @pytest.mark.parametrize("bad", [math.inf, -math.inf])
-def test_gaussian_rejects_an_infinite_mean(bad: float):
+def test_gaussian_rejects_an_infinite_mean(bad: float) -> None:
     with pytest.raises(ValueError, match="mu must be finite"):
         Gaussian(bad, 1.0)
 
 
-def test_mixture_weights_whose_sum_overflows_are_normalised():
+def test_mixture_weights_whose_sum_overflows_are_normalised() -> None:
     mixture = Mixture([Gaussian(0.0, 1.0), Gaussian(1.0, 1.0)], [3e38, 3e38])  # was [0, 0]
     assert mixture.weights.tolist() == [0.5, 0.5]
 
@@ -244,6 +275,6 @@ def _mp_mixture_stddev(mixture: Mixture) -> float:
         [(-5.0, 1.0), (10.0, 1.0)],
     ],
 )
-def test_mixture_stddev_has_no_cancellation(components: list[tuple[float, float]]):
+def test_mixture_stddev_has_no_cancellation(components: list[tuple[float, float]]) -> None:
     mixture = Mixture([Gaussian(m, s) for m, s in components])
     assert float(mixture.stddev) == pytest.approx(_mp_mixture_stddev(mixture), rel=1e-5)

@@ -69,7 +69,9 @@ Pair = tuple[np.ndarray, np.ndarray]
 Params = tuple[float, float, float, float]
 
 
-def as_tensors(p: np.ndarray, q: np.ndarray, dtype: torch.dtype) -> tuple[torch.Tensor, ...]:
+def as_tensors(
+    p: np.ndarray, q: np.ndarray, dtype: torch.dtype
+) -> tuple[torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]:
     """The pair in ``dtype``, renormalised there, and the exact float64 values they hold."""
     pt, qt = torch.tensor(p, dtype=dtype), torch.tensor(q, dtype=dtype)
     pt, qt = pt / pt.sum(), qt / qt.sum()
@@ -141,27 +143,27 @@ def error_grid_closed(params: Params, dtype: torch.dtype) -> float:
 @pytest.mark.parametrize("dtype", DTYPES)
 @PROPERTY
 @given(pair=distribution_pairs(zeros=True))
-def test_kl_divergence_matches_rel_entr(pair: Pair, dtype: torch.dtype):
+def test_kl_divergence_matches_rel_entr(pair: Pair, dtype: torch.dtype) -> None:
     assert error_rel_entr(pair, dtype) <= TOL["rel_entr"][dtype]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @PROPERTY
 @given(pair=distribution_pairs(zeros=True))
-def test_kl_divergence_matches_torch_categorical(pair: Pair, dtype: torch.dtype):
+def test_kl_divergence_matches_torch_categorical(pair: Pair, dtype: torch.dtype) -> None:
     assert error_categorical(pair, dtype) <= TOL["categorical"][dtype]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @PROPERTY
 @given(pair=distribution_pairs(zeros=True))
-def test_kl_divergence_with_log_probabilities(pair: Pair, dtype: torch.dtype):
+def test_kl_divergence_with_log_probabilities(pair: Pair, dtype: torch.dtype) -> None:
     assert error_log_probs(pair, dtype) <= TOL["log_probs"][dtype]
 
 
 @PROPERTY
 @given(pair=distribution_pairs(zeros=True))
-def test_kl_divergence_non_negative_zero_exactly_at_equality_and_asymmetric(pair: Pair):
+def test_kl_divergence_non_negative_zero_exactly_at_equality_and_asymmetric(pair: Pair) -> None:
     p, q, p64, q64 = as_tensors(*pair, F64)
     forward, backward = float(kl_divergence(p, q)), float(kl_divergence(q, p))
     assert forward >= 0
@@ -179,7 +181,7 @@ def test_kl_divergence_non_negative_zero_exactly_at_equality_and_asymmetric(pair
     assert error_rel_entr(pair, F64) <= TOL["rel_entr"][F64]
 
 
-def test_kl_divergence_asymmetry_on_a_known_pair():
+def test_kl_divergence_asymmetry_on_a_known_pair() -> None:
     p = torch.tensor([0.5, 0.5], dtype=F64)
     q = torch.tensor([0.9, 0.1], dtype=F64)
     forward = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1)
@@ -189,7 +191,7 @@ def test_kl_divergence_asymmetry_on_a_known_pair():
     assert forward > 1.3 * backward  # 0.511 nats one way, 0.368 the other
 
 
-def test_kl_divergence_zero_terms_and_impossible_outcomes():
+def test_kl_divergence_zero_terms_and_impossible_outcomes() -> None:
     p = torch.tensor([0.5, 0.5, 0.0], dtype=F64)
     q = torch.tensor([0.25, 0.25, 0.5], dtype=F64)
     # 0 log(0 / q) = 0: the third outcome costs nothing.
@@ -199,7 +201,7 @@ def test_kl_divergence_zero_terms_and_impossible_outcomes():
     assert float(torch_kl(Categorical(probs=q), Categorical(probs=p))) == math.inf
 
 
-def test_kl_divergence_log_probabilities_below_the_smallest_float():
+def test_kl_divergence_log_probabilities_below_the_smallest_float() -> None:
     # log Q_2 = -1000: Q_2 = e^-1000 is 0 in float64, but its logarithm is exact and the
     # divergence finite. Taking exp() and then log() gives +inf instead.
     log_q = torch.tensor([math.log1p(-math.exp(-1000)), -1000.0], dtype=F64)
@@ -209,7 +211,7 @@ def test_kl_divergence_log_probabilities_below_the_smallest_float():
     assert float(kl_divergence(log_p.exp(), log_q.exp())) == math.inf
 
 
-def test_kl_divergence_is_batched_and_broadcasts():
+def test_kl_divergence_is_batched_and_broadcasts() -> None:
     generator = torch.Generator().manual_seed(0)
     p = torch.rand(4, 1, 6, generator=generator, dtype=F64)
     q = torch.rand(1, 3, 6, generator=generator, dtype=F64)
@@ -220,7 +222,7 @@ def test_kl_divergence_is_batched_and_broadcasts():
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-14)
 
 
-def test_kl_divergence_gradients_are_finite_where_the_value_is():
+def test_kl_divergence_gradients_are_finite_where_the_value_is() -> None:
     # Zeros in both P and Q, but never P > 0 where Q = 0: the value is finite.
     p = torch.tensor([0.5, 0.5, 0.0, 0.0], dtype=F64, requires_grad=True)
     q = torch.tensor([0.25, 0.25, 0.5, 0.0], dtype=F64, requires_grad=True)
@@ -245,7 +247,7 @@ def test_kl_divergence_gradients_are_finite_where_the_value_is():
 @pytest.mark.parametrize("dtype", DTYPES)
 @PROPERTY
 @given(params=gaussian_params)
-def test_gaussian_kl_matches_torch_distributions(params: Params, dtype: torch.dtype):
+def test_gaussian_kl_matches_torch_distributions(params: Params, dtype: torch.dtype) -> None:
     assert error_normal(params, dtype) <= TOL["normal"][dtype]
 
 
@@ -267,7 +269,7 @@ def _gaussian_kl_by_quadrature(m1: float, s1: float, m2: float, s2: float) -> fl
 @pytest.mark.parametrize(
     "params", [(0.0, 1.0, 1.0, 2.0), (-5.0, 1.0, 2.5, 7.566), (3.0, 0.5, -1.0, 0.7)]
 )
-def test_gaussian_kl_matches_quadrature(params: Params, dtype: torch.dtype):
+def test_gaussian_kl_matches_quadrature(params: Params, dtype: torch.dtype) -> None:
     values = [torch.tensor(v, dtype=dtype) for v in params]
     exact = [float(v) for v in values]  # the values dtype can hold, for the oracle
     expected = _gaussian_kl_by_quadrature(*exact)
@@ -277,7 +279,7 @@ def test_gaussian_kl_matches_quadrature(params: Params, dtype: torch.dtype):
 
 @PROPERTY
 @given(params=gaussian_params)
-def test_gaussian_kl_properties(params: Params):
+def test_gaussian_kl_properties(params: Params) -> None:
     m1, s1, m2, s2 = (torch.tensor(v, dtype=F64) for v in params)
     forward, backward = float(gaussian_kl(m1, s1, m2, s2)), float(gaussian_kl(m2, s2, m1, s1))
     assert forward >= 0
@@ -292,7 +294,7 @@ def test_gaussian_kl_properties(params: Params):
     assert abs((forward - backward) - difference) <= 1e-14 * scale
 
 
-def test_gaussian_kl_broadcasts():
+def test_gaussian_kl_broadcasts() -> None:
     got = gaussian_kl(torch.zeros(3, 1), torch.ones(1, 2), 1.0, 2.0)
     expected = torch_kl(Normal(torch.zeros(3, 1), torch.ones(1, 2)), Normal(1.0, 2.0))
     assert got.shape == (3, 2)
@@ -305,7 +307,7 @@ def test_gaussian_kl_broadcasts():
 @pytest.mark.parametrize("dtype", DTYPES)
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(params=grid_params)
-def test_grid_kl_of_gaussians_matches_the_closed_form(params: Params, dtype: torch.dtype):
+def test_grid_kl_of_gaussians_matches_the_closed_form(params: Params, dtype: torch.dtype) -> None:
     assert error_grid_closed(params, dtype) <= TOL["grid_closed"][dtype]
 
 
@@ -334,7 +336,7 @@ def _mixture_kl_by_quadrature(mu_q: float, sigma_q: float, a: float, b: float) -
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_grid_kl_of_the_two_mode_target_matches_quadrature(dtype: torch.dtype):
+def test_grid_kl_of_the_two_mode_target_matches_quadrature(dtype: torch.dtype) -> None:
     x = torch.linspace(-15, 15, 1000, dtype=dtype)
     sigma = torch.tensor(math.sqrt(57.25), dtype=dtype)
     mu = torch.tensor(2.5, dtype=dtype)
@@ -349,7 +351,7 @@ def test_grid_kl_of_the_two_mode_target_matches_quadrature(dtype: torch.dtype):
     assert 1e-6 < (got - whole_line) / whole_line < 2e-6
 
 
-def test_grid_kl_ignores_the_scale_of_p_and_the_grid_spacing():
+def test_grid_kl_ignores_the_scale_of_p_and_the_grid_spacing() -> None:
     # The original's target integrates to 2; grid_kl normalises it. Refining the grid
     # leaves the integral where it was: the spacing makes the sum an integral. (What is
     # left is the trapezoid rule's O(h^2) error at the end x = 15, where P is 7e-7.)
@@ -361,16 +363,17 @@ def test_grid_kl_ignores_the_scale_of_p_and_the_grid_spacing():
         assert float(got) == pytest.approx(expected, rel=1e-8)
 
 
-def test_grid_kl_on_a_non_uniform_grid():
+def test_grid_kl_on_a_non_uniform_grid() -> None:
     # Dense in the middle and sparse outside: the trapezoid weights take care of it.
     u = torch.linspace(-1, 1, 3001, dtype=F64)
     x = 12 * u + 3 * u**3
     params = [torch.tensor(v, dtype=F64) for v in (0.3, 1.2, -0.4, 2.0)]
     got = grid_kl(Gaussian(*params[:2]).log_prob(x), Gaussian(*params[2:]).log_prob(x), x)
-    assert float(got) == pytest.approx(float(torch_kl(Normal(*params[:2]), Normal(*params[2:]))))
+    expected = torch_kl(Normal(params[0], params[1]), Normal(params[2], params[3]))
+    assert float(got) == pytest.approx(float(expected))
 
 
-def test_grid_kl_counts_the_mass_of_q_outside_the_grid():
+def test_grid_kl_counts_the_mass_of_q_outside_the_grid() -> None:
     # N(0, 10) has 13% of its mass outside [-15, 15]; grid_kl still gives the divergence
     # on the whole line, because Q is taken as normalised there.
     x = torch.linspace(-15, 15, 3001, dtype=F64)
@@ -379,7 +382,7 @@ def test_grid_kl_counts_the_mass_of_q_outside_the_grid():
     assert float(got) == pytest.approx(float(gaussian_kl(*params)), rel=1e-12)
 
 
-def test_grid_kl_with_zero_density_and_its_gradient():
+def test_grid_kl_with_zero_density_and_its_gradient() -> None:
     x = torch.linspace(-10, 10, 2001, dtype=F64)
     log_p = Gaussian(torch.tensor(0.0, dtype=F64), 1.0).log_prob(x)
     log_p = torch.where(x.abs() < 3, log_p, torch.full_like(log_p, -math.inf))  # truncated P
@@ -404,12 +407,12 @@ def test_grid_kl_with_zero_density_and_its_gradient():
 )
 def test_low_precision_distributions_that_do_not_sum_to_one_are_rejected(
     p: list[float], q: list[float], dtype: torch.dtype
-):
+) -> None:
     with pytest.raises(ValueError, match="p must be probabilities that sum to one"):
         kl_divergence(torch.tensor(p, dtype=dtype), torch.tensor(q, dtype=dtype))
 
 
-def test_the_sum_tolerance_does_not_grow_with_the_number_of_outcomes():
+def test_the_sum_tolerance_does_not_grow_with_the_number_of_outcomes() -> None:
     n = 10**6
     half = torch.full((n,), 0.5e-6)  # sums to 0.5; the old tolerance grew with n to 1.2
     with pytest.raises(ValueError, match=r"off by 0\.5"):
@@ -422,7 +425,7 @@ def test_the_sum_tolerance_does_not_grow_with_the_number_of_outcomes():
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, F32, F64])
-def test_kl_divergence_is_never_negative_in_any_precision(dtype: torch.dtype):
+def test_kl_divergence_is_never_negative_in_any_precision(dtype: torch.dtype) -> None:
     generator = torch.Generator().manual_seed(1)
     for _ in range(200):
         logits = torch.randn(7, generator=generator)
@@ -453,7 +456,9 @@ def _mp_gaussian_kl(m1: float, s1: float, m2: float, s2: float) -> tuple[float, 
         (0.5, 2.0, F32),
     ],
 )
-def test_gaussian_kl_at_extreme_scales_matches_mpmath(s1: float, s2: float, dtype: torch.dtype):
+def test_gaussian_kl_at_extreme_scales_matches_mpmath(
+    s1: float, s2: float, dtype: torch.dtype
+) -> None:
     sigma1 = torch.tensor(s1, dtype=dtype, requires_grad=True)
     sigma2 = torch.tensor(s2, dtype=dtype, requires_grad=True)
     value = gaussian_kl(
@@ -469,33 +474,64 @@ def test_gaussian_kl_at_extreme_scales_matches_mpmath(s1: float, s2: float, dtyp
     assert float(sigma2.grad) == pytest.approx(d_s2, rel=1e-5)
 
 
-def test_gaussian_kl_is_inf_only_where_the_true_value_overflows():
+def test_gaussian_kl_is_inf_only_where_the_true_value_overflows() -> None:
     assert float(gaussian_kl(0.0, 1e30, 0.0, 1e-30)) == math.inf  # was NaN
     assert float(gaussian_kl(0.0, 1.0, 1e30, 1e-10)) == math.inf  # offset^2 / s2^2 overflows
 
 
+@pytest.mark.parametrize(
+    ("m1", "s1", "s2", "dtype"),
+    [
+        (2e19, 1.0, 1.0, F32),  # was inf: d**2 = 4e38 overflows, d**2 / 2 = 2e38 does not
+        (2e19, 0.5, 0.5, F32),  # d / s2 = 4e19: 8e38 overflows, and so does the truth
+        (0.0, 2e19, 1.0, F32),  # r**2 = 4e38 overflows, r**2 / 2 = 2e38 does not
+        (2e19, 2e19, 1.0, F32),  # 2e38 + 2e38 overflows: inf is right
+        (1.5e154, 1.0, 1.0, F64),  # the same band in float64: 1.125e308
+        (0.0, 1.5e154, 1.0, F64),
+    ],
+)
+def test_gaussian_kl_is_finite_wherever_the_true_value_is_representable(
+    m1: float, s1: float, s2: float, dtype: torch.dtype
+) -> None:
+    mu1 = torch.tensor(m1, dtype=dtype, requires_grad=True)
+    sigma1, zero, sigma2 = (torch.tensor(v, dtype=dtype) for v in (s1, 0.0, s2))
+    value = gaussian_kl(mu1, sigma1, zero, sigma2)
+    value.backward()
+    with mpmath.workdps(60):
+        a, b, c = (mpmath.mpf(float(v.detach())) for v in (mu1, sigma1, sigma2))
+        expected = mpmath.log(c / b) + (b**2 + a**2) / (2 * c**2) - mpmath.mpf(1) / 2
+        d_mu1 = a / c**2
+    for got, true in ((value.detach(), expected), (mu1.grad, d_mu1)):
+        assert got is not None
+        if abs(true) <= torch.finfo(dtype).max:
+            assert math.isfinite(float(got))
+            assert float(got) == pytest.approx(float(true), rel=1e-6)
+        else:
+            assert float(got) == math.inf
+
+
 @pytest.mark.parametrize("name", ["mu1", "mu2"])
 @pytest.mark.parametrize("bad", [math.inf, -math.inf])
-def test_gaussian_kl_rejects_an_infinite_mean(name: str, bad: float):
+def test_gaussian_kl_rejects_an_infinite_mean(name: str, bad: float) -> None:
     args = {"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0, name: bad}
     with pytest.raises(ValueError, match=f"{name} must be finite"):
         gaussian_kl(**args)
 
 
-def test_zero_dimensional_inputs_get_a_clear_error():
+def test_zero_dimensional_inputs_get_a_clear_error() -> None:
     for p, q in ((torch.tensor(1.0), torch.tensor(1.0)), (1.0, 1.0)):
         with pytest.raises(ValueError, match="p must have at least one dimension"):
             kl_divergence(p, q)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("flag", ["yes", 1, None])
-def test_log_probs_must_be_a_bool(flag: object):
+def test_log_probs_must_be_a_bool(flag: object) -> None:
     p = torch.tensor([0.5, 0.5])
     with pytest.raises(TypeError, match="log_probs must be True or False"):
         kl_divergence(p, p, log_probs=flag)  # type: ignore[arg-type]
 
 
-def test_a_nan_inside_the_log_space_sum_stays_nan():
+def test_a_nan_inside_the_log_space_sum_stays_nan() -> None:
     # The helper behind kl_divergence and grid_kl: NaN inputs must not be scored as 0.
     from kltutorial.divergence import kl_from_logs
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 from torch.distributions import Normal
 
 from kltutorial import FitResult, Gaussian, Mixture, fit, forward_kl, get_loss
+from kltutorial.fitting import Optimizer
 
 F64 = torch.float64
 ORIGINAL_GRID = torch.linspace(-15, 15, 1000)  # float32, as in the original
@@ -51,7 +54,7 @@ def _product(m1: float, s1: float, m2: float, s2: float, a: float, b: float) -> 
     return float(scipy.stats.norm.pdf(m1 - m2, scale=math.sqrt(v)) * mass)
 
 
-def _closed_form(loss: str, weight: float, a: float, b: float):  # type: ignore[no-untyped-def]
+def _closed_form(loss: str, weight: float, a: float, b: float) -> Callable[[np.ndarray], float]:
     """MSE or cosine of N(mu, sigma) against weight * (N(-5,1) + N(10,1)) over [a, b]."""
     modes = [(-5.0, 1.0), (10.0, 1.0)]
     pp = sum(weight * weight * _product(*i, *j, a, b) for i in modes for j in modes)
@@ -65,7 +68,9 @@ def _closed_form(loss: str, weight: float, a: float, b: float):  # type: ignore[
     return value
 
 
-def closed_form_optimum(loss: str, weight: float, grid: torch.Tensor, start: tuple[float, float]):  # type: ignore[no-untyped-def]
+def closed_form_optimum(
+    loss: str, weight: float, grid: torch.Tensor, start: tuple[float, float]
+) -> tuple[float, float, float]:
     """Where scipy's Nelder-Mead lands on the closed-form loss, from (mu, sigma) = start."""
     a, b = float(grid[0]), float(grid[-1])
     result = scipy.optimize.minimize(
@@ -108,7 +113,7 @@ def landing(result: FitResult) -> list[tuple[float, float]]:
 # ---------------------------------------------------------------- forward KL
 
 
-def test_forward_kl_matches_moments_from_any_start():
+def test_forward_kl_matches_moments_from_any_start() -> None:
     mus = torch.linspace(-14, 14, 15)[:, None]
     sigmas = torch.tensor([0.2, 1.0, 5.0, 25.0])[None, :]
     result = fit(MIXTURE, ORIGINAL_GRID, "forward_kl", mus, sigmas)
@@ -129,7 +134,7 @@ def test_forward_kl_matches_moments_from_any_start():
     assert sd == pytest.approx(SIGMA_STAR, rel=1e-5)
 
 
-def test_forward_kl_ignores_the_scale_of_the_target():
+def test_forward_kl_ignores_the_scale_of_the_target() -> None:
     x = ORIGINAL_GRID.double()
     from_sum = fit(original_target(x), x, "forward_kl", torch.tensor([-8.0, 0.0, 9.0]))
     from_mixture = fit(MIXTURE, x, "forward_kl", torch.tensor([-8.0, 0.0, 9.0]))
@@ -144,7 +149,7 @@ def test_forward_kl_ignores_the_scale_of_the_target():
 # ---------------------------------------------------------------- reverse KL
 
 
-def test_reverse_kl_lands_on_the_mode_nearest_the_start():
+def test_reverse_kl_lands_on_the_mode_nearest_the_start() -> None:
     starts = torch.tensor([-13.0, -9.0, -5.0, -3.0, -1.0, 6.0, 8.0, 10.0, 12.0, 13.0])
     result = fit(MIXTURE, ORIGINAL_GRID.double(), "reverse_kl", starts, 1.0)
     assert bool(result.converged.all())
@@ -158,7 +163,7 @@ def test_reverse_kl_lands_on_the_mode_nearest_the_start():
 # ---------------------------------------------------------------- the original recipe
 
 
-def test_faithful_kl_reproduces_the_original_run():
+def test_faithful_kl_reproduces_the_original_run() -> None:
     x = ORIGINAL_GRID
     target = original_target(x)
     result = fit(target, x, "forward_kl", 0.0, 1.0, faithful=True)
@@ -183,7 +188,7 @@ def test_faithful_kl_reproduces_the_original_run():
     assert float(corrected.sigma) == pytest.approx(SIGMA_STAR, rel=1e-5)
 
 
-def test_faithful_steps_are_the_original_loop_bit_for_bit():
+def test_faithful_steps_are_the_original_loop_bit_for_bit() -> None:
     # The original loop, written out plainly, for 300 steps.
     x = ORIGINAL_GRID
     target = original_target(x)
@@ -205,7 +210,7 @@ def test_faithful_steps_are_the_original_loop_bit_for_bit():
     assert result.trajectory.sigma[1:].tolist() == sigmas
 
 
-def test_faithful_mse_reaches_the_nearest_mode():
+def test_faithful_mse_reaches_the_nearest_mode() -> None:
     # The original's MSE runs, from mu = 0 and from mu = 5, in one call: each ends on the
     # nearest mode, which is exactly a component (see the MSE tests below).
     x = ORIGINAL_GRID
@@ -218,7 +223,7 @@ def test_faithful_mse_reaches_the_nearest_mode():
 # ---------------------------------------------------------------- many starts at once
 
 
-def test_many_starts_in_one_call_equal_one_at_a_time():
+def test_many_starts_in_one_call_equal_one_at_a_time() -> None:
     x = ORIGINAL_GRID.double()
     starts = torch.tensor([-9.0, -2.0, 4.0, 11.0], dtype=F64)
     for loss in ("reverse_kl", "mse", "cosine"):
@@ -230,7 +235,7 @@ def test_many_starts_in_one_call_equal_one_at_a_time():
             assert alone.reasons[0] == together.reasons[i]
 
 
-def test_result_shapes_broadcast():
+def test_result_shapes_broadcast() -> None:
     result = fit(
         MIXTURE,
         ORIGINAL_GRID,
@@ -254,7 +259,7 @@ def test_result_shapes_broadcast():
 # ---------------------------------------------------------------- honest failures
 
 
-def test_sigma_growing_onto_a_plateau_is_not_converged():
+def test_sigma_growing_onto_a_plateau_is_not_converged() -> None:
     # Against a flat target, D(Q || P) keeps falling as Q spreads: there is no minimum.
     x = ORIGINAL_GRID.double()
     result = fit(torch.ones_like(x), x, "reverse_kl", 0.0, 1.0)
@@ -265,15 +270,15 @@ def test_sigma_growing_onto_a_plateau_is_not_converged():
     assert bool((path.diff() <= 0).all())  # the loss fell all the way
 
 
-def test_log_sigma_stays_positive_and_raw_sigma_can_fail():
+def test_log_sigma_stays_positive_and_raw_sigma_can_fail() -> None:
     # Fitting N(0, 0.2) from sigma = 0.9 with a large learning rate: Adam's first step
     # moves each parameter by about lr = 1, which takes raw sigma through zero. The same
     # step on log sigma divides sigma by e instead.
     x = ORIGINAL_GRID.double()
     target = Gaussian(torch.tensor(0.0, dtype=F64), 0.2)
-    options = {"optimizer": "adam", "lr": 1.0, "max_steps": 500}
-    raw = fit(target, x, "forward_kl", 0.0, 0.9, sigma_param="raw", **options)  # type: ignore[arg-type]
-    log = fit(target, x, "forward_kl", 0.0, 0.9, sigma_param="log", **options)  # type: ignore[arg-type]
+    options: dict[str, Any] = {"optimizer": "adam", "lr": 1.0, "max_steps": 500}
+    raw = fit(target, x, "forward_kl", 0.0, 0.9, sigma_param="raw", **options)
+    log = fit(target, x, "forward_kl", 0.0, 0.9, sigma_param="log", **options)
     assert not bool(raw.converged)
     assert raw.reasons[0].startswith("sigma became <= 0 (a raw sigma is unconstrained")
     assert float(raw.trajectory.sigma[1]) == pytest.approx(0.9 - 1.0, abs=1e-6)
@@ -281,7 +286,7 @@ def test_log_sigma_stays_positive_and_raw_sigma_can_fail():
     assert bool((log.trajectory.sigma > 0).all())
 
 
-def test_adam_reaches_the_same_minimum_as_newton():
+def test_adam_reaches_the_same_minimum_as_newton() -> None:
     x = ORIGINAL_GRID.double()
     starts = torch.tensor([-4.0, 0.0, 7.0])
     adam = fit(MIXTURE, x, "forward_kl", starts, 1.0, optimizer="adam", lr=0.05, max_steps=5000)
@@ -293,7 +298,7 @@ def test_adam_reaches_the_same_minimum_as_newton():
 # ---------------------------------------------------------------- MSE: where it lands
 
 
-def test_mse_against_the_sum_lands_exactly_on_a_mode():
+def test_mse_against_the_sum_lands_exactly_on_a_mode() -> None:
     # Each mode of the sum has mass 1, like Q: Q equal to a component is a perfect local fit,
     # and the remaining error is the other component's int N^2 = 1 / (2 sqrt(pi)).
     x = ORIGINAL_GRID.double()
@@ -307,7 +312,7 @@ def test_mse_against_the_sum_lands_exactly_on_a_mode():
 
 
 @pytest.mark.parametrize("grid", [ORIGINAL_GRID, wide_grid()], ids=["15", "30"])
-def test_mse_against_the_mixture_lands_on_a_mode_with_a_wider_sigma(grid: torch.Tensor):
+def test_mse_against_the_mixture_lands_on_a_mode_with_a_wider_sigma(grid: torch.Tensor) -> None:
     # Q (mass 1) against a mode of mass 0.5: the best compromise is wider, sigma ~ 1.96.
     # On [-15, 15] the edge 5 sigma from the mode at 10 pulls that one (mu 10.002, sigma
     # 1.968): the closed form over the same interval finds the same.
@@ -325,7 +330,7 @@ def test_mse_against_the_mixture_lands_on_a_mode_with_a_wider_sigma(grid: torch.
 @pytest.mark.parametrize(
     ("weight", "grid"), [(1.0, ORIGINAL_GRID), (0.5, ORIGINAL_GRID), (0.5, wide_grid())]
 )
-def test_mse_has_a_wide_local_minimum_between_the_modes(weight: float, grid: torch.Tensor):
+def test_mse_has_a_wide_local_minimum_between_the_modes(weight: float, grid: torch.Tensor) -> None:
     # From the exact midpoint a wide Q is a local minimum (not the global one); where it
     # sits depends on the target's scale and on the grid.
     x = grid.double()
@@ -340,7 +345,7 @@ def test_mse_has_a_wide_local_minimum_between_the_modes(weight: float, grid: tor
     assert value > mode_value
 
 
-def test_mse_far_starts_leave_a_short_grid():
+def test_mse_far_starts_leave_a_short_grid() -> None:
     # Q far from both modes sees almost no gradient towards them; shrinking its integral
     # of q^2 on the grid (by leaving the grid) is what lowers the loss. On a grid twice
     # as wide the same starts find the modes.
@@ -355,7 +360,7 @@ def test_mse_far_starts_leave_a_short_grid():
 # ---------------------------------------------------------------- cosine
 
 
-def test_cosine_lands_on_a_mode_or_on_a_wide_solution_set_by_the_grid():
+def test_cosine_lands_on_a_mode_or_on_a_wide_solution_set_by_the_grid() -> None:
     starts = torch.tensor([-10.0, -3.0, 0.0, 2.5, 5.0, 6.0, 12.0])
     for grid in (ORIGINAL_GRID, wide_grid()):
         x = grid.double()
@@ -379,7 +384,7 @@ def test_cosine_lands_on_a_mode_or_on_a_wide_solution_set_by_the_grid():
     assert on_line[1] == pytest.approx(10.607, abs=1e-3)
 
 
-def test_cosine_ignores_the_scale_of_the_target():
+def test_cosine_ignores_the_scale_of_the_target() -> None:
     x = ORIGINAL_GRID.double()
     starts = torch.tensor([-7.0, 1.0, 9.0])
     from_sum = fit(original_target(x), x, "cosine", starts)
@@ -391,7 +396,7 @@ def test_cosine_ignores_the_scale_of_the_target():
 # ---------------------------------------------------------------- L1
 
 
-def test_l1_against_the_mixture_stops_anywhere_on_a_flat_set():
+def test_l1_against_the_mixture_stops_anywhere_on_a_flat_set() -> None:
     # Any Q that covers one mode (q >= 0.5 N(x; -5, 1) wherever that mode has mass) has
     # int |p - q| = 1 up to ~1e-6 (the other mode's tail): the minimisers are not unique.
     x = ORIGINAL_GRID.double()
@@ -409,7 +414,7 @@ def test_l1_against_the_mixture_stops_anywhere_on_a_flat_set():
     assert float(result.sigma.max() - result.sigma.min()) > 0.2  # different points
 
 
-def test_l1_has_a_local_minimum_between_the_modes():
+def test_l1_has_a_local_minimum_between_the_modes() -> None:
     x = ORIGINAL_GRID.double()
     result = fit(MIXTURE, x, "l1", torch.tensor([0.0, 1.0, 4.0]), 1.0)
     assert set(result.reasons) == {"converged"}  # certified: positive definite Hessian
@@ -427,7 +432,7 @@ def test_l1_has_a_local_minimum_between_the_modes():
     assert centre > 1.39  # much worse than covering a mode (1.0)
 
 
-def test_l1_against_the_sum_lands_exactly_on_a_mode():
+def test_l1_against_the_sum_lands_exactly_on_a_mode() -> None:
     # Q equal to a component makes p - q the other component: int |p - q| = 1 exactly.
     x = ORIGINAL_GRID.double()
     starts = torch.tensor([-12.0, -6.0, -2.0, 6.0, 11.0])
@@ -439,7 +444,7 @@ def test_l1_against_the_sum_lands_exactly_on_a_mode():
     np.testing.assert_allclose(result.loss.numpy(), l1_by_quadrature(1.0, -5.0, 1.0), atol=1e-6)
 
 
-def test_adam_at_the_original_learning_rate_jitters_on_l1():
+def test_adam_at_the_original_learning_rate_jitters_on_l1() -> None:
     # L1 has a kink at the exact fit; Adam's normalised steps keep hopping across it at
     # about the learning rate, so after 10,000 steps it has not stood still.
     x = ORIGINAL_GRID.double()
@@ -450,7 +455,7 @@ def test_adam_at_the_original_learning_rate_jitters_on_l1():
     torch.testing.assert_close(result.mu, torch.tensor([-5.0, 10.0], dtype=F64), rtol=0, atol=0.01)
 
 
-def test_loss_functions_are_the_ones_fit_minimises():
+def test_loss_functions_are_the_ones_fit_minimises() -> None:
     x = ORIGINAL_GRID.double()
     for loss in ("forward_kl", "reverse_kl", "mse", "l1", "cosine"):
         result = fit(MIXTURE, x, loss, -3.0, 1.0)
@@ -461,7 +466,7 @@ def test_loss_functions_are_the_ones_fit_minimises():
 
 @pytest.mark.parametrize("loss", ["forward_kl", "reverse_kl", "mse", "l1", "cosine"])
 @pytest.mark.parametrize("scale", [0.5, 1.0], ids=["mixture", "sum"])
-def test_closed_form_derivatives_match_autograd(loss: str, scale: float):
+def test_closed_form_derivatives_match_autograd(loss: str, scale: float) -> None:
     # fit's Newton steps use gradients and Hessians in (mu, log sigma) written out in
     # kltutorial.derivatives; autograd through the public loss functions is the oracle.
     from kltutorial.distributions import gaussian_log_density
@@ -500,7 +505,7 @@ def test_closed_form_derivatives_match_autograd(loss: str, scale: float):
 # ---------------------------------------------------------------- Adam: lr and sigma
 
 
-def test_adam_mse_at_lr_1e3_depends_on_how_sigma_is_parameterised():
+def test_adam_mse_at_lr_1e3_depends_on_how_sigma_is_parameterised() -> None:
     # Raw sigma moves by at most ~lr per step, so Q stays narrow and slides to the
     # nearest mode (the original's finding). On log sigma the same lr multiplies sigma by
     # up to e^0.001 per step: Q spreads towards the wide minimum between the modes and is
@@ -517,7 +522,7 @@ def test_adam_mse_at_lr_1e3_depends_on_how_sigma_is_parameterised():
     assert bool((log.sigma > 8).all())
 
 
-def test_adam_mse_with_a_large_learning_rate_lands_between_the_modes():
+def test_adam_mse_with_a_large_learning_rate_lands_between_the_modes() -> None:
     # At lr 0.1 on log sigma, starts between the modes jump into the wide local minimum
     # (closed form over the grid's interval) instead of the nearest mode, where Newton goes.
     x = ORIGINAL_GRID.double()
@@ -531,7 +536,7 @@ def test_adam_mse_with_a_large_learning_rate_lands_between_the_modes():
     assert float(newton.mu[2]) == pytest.approx(10.0, abs=1e-2)
 
 
-def test_adam_cosine_at_lr_1e3_depends_on_how_sigma_is_parameterised():
+def test_adam_cosine_at_lr_1e3_depends_on_how_sigma_is_parameterised() -> None:
     x = ORIGINAL_GRID.double()
     starts = torch.tensor([0.0, 2.5])
     raw = fit(MIXTURE, x, "cosine", starts, 1.0, optimizer="adam", sigma_param="raw")
@@ -545,14 +550,14 @@ def test_adam_cosine_at_lr_1e3_depends_on_how_sigma_is_parameterised():
 # ------------------------------------------------------------------- issue 9: fit
 
 
-def test_adam_checks_for_an_infinite_loss_at_the_start_like_newton():
+def test_adam_checks_for_an_infinite_loss_at_the_start_like_newton() -> None:
     # 44 exact zeros in float32: the reverse KL of any Gaussian is +inf. Adam used to
     # step on NaN gradients and report mu = sigma = NaN with loss 0.0.
     x = torch.linspace(-15, 15, 1000)
     p = Gaussian(0.0, 1.0).prob(x)
     assert int((p == 0).sum()) == 44
     for optimizer in ("newton", "adam"):
-        result = fit(p, x, "reverse_kl", optimizer=optimizer, max_steps=100)  # type: ignore[arg-type]
+        result = fit(p, x, "reverse_kl", optimizer=optimizer, max_steps=100)
         assert result.reasons == (
             "the loss is infinite here (Q has mass where the target is zero)",
         )
@@ -561,7 +566,7 @@ def test_adam_checks_for_an_infinite_loss_at_the_start_like_newton():
         assert float(result.loss) == math.inf
 
 
-def test_a_blown_up_log_sigma_is_reported_as_infinite_not_as_raw_sigma():
+def test_a_blown_up_log_sigma_is_reported_as_infinite_not_as_raw_sigma() -> None:
     # Adam's first step moves log sigma by about lr = 1000: sigma = e^1000 = inf.
     x = ORIGINAL_GRID.double()
     result = fit(
@@ -572,7 +577,24 @@ def test_a_blown_up_log_sigma_is_reported_as_infinite_not_as_raw_sigma():
     assert "raw" not in result.reasons[0]
 
 
-def test_raw_sigma_through_zero_is_blamed_on_raw_sigma():
+@pytest.mark.parametrize("loss", ["mse", "forward_kl", "reverse_kl"])
+def test_an_underflowed_log_sigma_is_reported_as_underflow_not_as_raw_sigma(loss: str) -> None:
+    # Adam's first step moves log sigma by about -lr = -1000: sigma = e^-997 = 0. MSE used
+    # to blame raw sigma; the forward KL (no narrowest sigma) ran on into NaN parameters.
+    x = ORIGINAL_GRID.double()
+    result = fit(Gaussian(0.0, 0.1), x, loss, 0.0, 10.0, optimizer="adam", lr=1000.0, max_steps=5)
+    assert result.reasons == (
+        "sigma underflowed to 0 (log sigma went towards -inf, below where exp(log sigma) "
+        "is representable: the fit collapsed Q to a point)",
+    )
+    assert float(result.sigma) == 0.0
+    assert math.isfinite(float(result.mu))
+    assert not bool(result.trajectory.mu.isnan().any())
+    assert not bool(result.trajectory.sigma.isnan().any())
+    assert not bool(result.converged)
+
+
+def test_raw_sigma_through_zero_is_blamed_on_raw_sigma() -> None:
     x = ORIGINAL_GRID.double()
     target = Gaussian(torch.tensor(0.0, dtype=F64), 0.2)
     raw = fit(
@@ -583,7 +605,7 @@ def test_raw_sigma_through_zero_is_blamed_on_raw_sigma():
     )
 
 
-def test_newton_forward_kl_converges_from_a_far_narrow_start():
+def test_newton_forward_kl_converges_from_a_far_narrow_start() -> None:
     # Used to end at (0.448, 0.0149): "sigma shrank below half the grid spacing".
     x = torch.linspace(-15, 15, 1000)
     target = Gaussian(0.0, 0.35)
@@ -594,7 +616,18 @@ def test_newton_forward_kl_converges_from_a_far_narrow_start():
     assert float(result.sigma) == pytest.approx(sd, rel=1e-6)
 
 
-def test_newton_forward_kl_converges_from_every_start_in_the_grid():
+def test_a_fitted_divergence_is_never_reported_negative() -> None:
+    # This fit used to report loss -1.015e-09, while forward_kl at its parameters is 0.0.
+    x = torch.linspace(-15, 15, 1000)
+    target = Gaussian(0.0, 0.35)
+    result = fit(target, x, "forward_kl", mu=10.0, sigma=0.2)
+    assert float(result.loss) >= 0
+    assert bool((result.trajectory.loss >= 0).all())
+    at_fit = forward_kl(target.log_prob(x), Gaussian(result.mu, result.sigma).log_prob(x), x)
+    assert float(result.loss) == float(at_fit) == 0.0
+
+
+def test_newton_forward_kl_converges_from_every_start_in_the_grid() -> None:
     x = torch.linspace(-15, 15, 1000, dtype=F64)
     generator = torch.Generator().manual_seed(3)
     for _ in range(3):
@@ -621,12 +654,12 @@ def grid_moments(log_p: torch.Tensor, x: torch.Tensor) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("tol", [math.inf, math.nan, 0.0, -1.0])
-def test_tol_must_be_finite_and_positive(tol: float):
+def test_tol_must_be_finite_and_positive(tol: float) -> None:
     with pytest.raises(ValueError, match="tol must be a finite number > 0"):
         fit(MIXTURE, ORIGINAL_GRID, tol=tol)  # inf used to "converge" at the start
 
 
-def test_max_steps_accepts_integral_numbers():
+def test_max_steps_accepts_integral_numbers() -> None:
     a = fit(MIXTURE, ORIGINAL_GRID, max_steps=np.int64(5))  # type: ignore[arg-type]
     b = fit(MIXTURE, ORIGINAL_GRID, max_steps=5)
     assert torch.equal(a.mu, b.mu)
@@ -636,7 +669,7 @@ def test_max_steps_accepts_integral_numbers():
             fit(MIXTURE, ORIGINAL_GRID, max_steps=bad)  # type: ignore[arg-type]
 
 
-def test_fit_rejects_an_infinite_start():
+def test_fit_rejects_an_infinite_start() -> None:
     with pytest.raises(ValueError, match="mu must be finite"):
         fit(MIXTURE, ORIGINAL_GRID, mu=math.inf)
 
@@ -649,7 +682,9 @@ STARTS = st.lists(st.tuples(st.floats(-14, 14), st.floats(0.1, 20)), min_size=2,
 
 @FIT_PROPERTY
 @given(LOSS_NAMES, STARTS)
-def test_property_batched_fit_equals_single_starts(loss: str, starts: list[tuple[float, float]]):
+def test_property_batched_fit_equals_single_starts(
+    loss: str, starts: list[tuple[float, float]]
+) -> None:
     x = ORIGINAL_GRID.double()
     mu = torch.tensor([m for m, _ in starts], dtype=F64)
     sigma = torch.tensor([s for _, s in starts], dtype=F64)
@@ -664,12 +699,12 @@ def test_property_batched_fit_equals_single_starts(loss: str, starts: list[tuple
 @FIT_PROPERTY
 @given(LOSS_NAMES, STARTS, st.sampled_from(["newton", "adam"]))
 def test_property_every_result_is_converged_and_finite_or_has_a_reason(
-    loss: str, starts: list[tuple[float, float]], optimizer: str
-):
+    loss: str, starts: list[tuple[float, float]], optimizer: Optimizer
+) -> None:
     x = ORIGINAL_GRID.double()
     mu = torch.tensor([m for m, _ in starts], dtype=F64)
     sigma = torch.tensor([s for _, s in starts], dtype=F64)
-    result = fit(MIXTURE, x, loss, mu, sigma, optimizer=optimizer, max_steps=200, lr=0.05)  # type: ignore[arg-type]
+    result = fit(MIXTURE, x, loss, mu, sigma, optimizer=optimizer, max_steps=200, lr=0.05)
     for i, reason in enumerate(result.reasons):
         if bool(result.converged[i]):
             assert reason.startswith("converged")
@@ -694,7 +729,7 @@ def test_property_every_result_is_converged_and_finite_or_has_a_reason(
 )
 def test_property_converged_forward_kl_is_moment_matching(
     m1: float, s1: float, m2: float, s2: float, w: float, mu0: float, sigma0: float
-):
+) -> None:
     x = torch.linspace(-15, 15, 1000, dtype=F64)
     target = Mixture(
         [Gaussian(torch.tensor(m1, dtype=F64), s1), Gaussian(torch.tensor(m2, dtype=F64), s2)],
@@ -707,7 +742,7 @@ def test_property_converged_forward_kl_is_moment_matching(
     assert float(result.sigma) == pytest.approx(sd, abs=1e-6)
 
 
-def test_a_cosine_fit_whose_q_falls_off_the_grid_points_says_so():
+def test_a_cosine_fit_whose_q_falls_off_the_grid_points_says_so() -> None:
     # A grid with a hole in [-1, 1] and a narrow Q inside it: every q(x_i) underflows.
     # The reason used to be "the loss is infinite here (Q has mass where the target is
     # zero)", which is not why.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
@@ -31,7 +32,9 @@ TOL = {
 MPMATH_REL = {F64: 2e-15, F32: 1e-6}  # measured 2.2e-16 / 2.0e-7
 
 
-def random_pairs(n: int, k: int, seed: int, dtype: torch.dtype, zeros: bool = True):
+def random_pairs(
+    n: int, k: int, seed: int, dtype: torch.dtype, zeros: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` pairs of distributions on k outcomes; with ``zeros``, about a third are zero."""
     g = torch.Generator().manual_seed(seed)
     p = torch.rand(n, k, generator=g, dtype=F64) ** 3
@@ -45,7 +48,7 @@ def random_pairs(n: int, k: int, seed: int, dtype: torch.dtype, zeros: bool = Tr
     return p / p.sum(-1, keepdim=True), q / q.sum(-1, keepdim=True)
 
 
-def nearly_equal_pairs(dtype: torch.dtype):
+def nearly_equal_pairs(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """Pairs Q = P (1 + delta e) renormalised, for delta from 1e-1 down to 1e-10."""
     g = torch.Generator().manual_seed(5)
     p = torch.rand(10, 8, generator=g, dtype=F64) + 0.1
@@ -148,6 +151,7 @@ def test_zeros_are_exact_and_disjoint_supports_give_ln2(dtype: torch.dtype) -> N
 def test_square_root_satisfies_the_triangle_inequality() -> None:
     p, q = random_pairs(2000, 4, 31, F64)
     r, _ = random_pairs(2000, 4, 32, F64)
+    d: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     d = lambda a, b: js_divergence(a, b).sqrt()  # noqa: E731
     assert bool((d(p, r) <= d(p, q) + d(q, r) + 1e-15).all())
 
@@ -173,7 +177,7 @@ def test_batches_broadcast_and_gradients_are_finite_at_zeros() -> None:
         ([0.5, 0.5], [0.2, 0.3, 0.5], "p has shape \\(2,\\), q has shape \\(3,\\)"),
     ],
 )
-def test_bad_input_raises_naming_the_argument(p, q, match: str) -> None:
+def test_bad_input_raises_naming_the_argument(p: list[float], q: list[float], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         js_divergence(torch.tensor(p, dtype=F64), torch.tensor(q, dtype=F64))
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numpy.typing import NDArray
 from scipy import integrate, stats
 from scipy.special import log_softmax, logsumexp, softmax
 
@@ -130,7 +132,9 @@ def gradient_batch() -> tuple[np.ndarray, np.ndarray]:
     return torch.randn(64, 10).double().numpy(), torch.randn(64, 10).double().numpy()
 
 
-def test_soft_gradient_formula_against_autograd(gradient_batch) -> None:
+def test_soft_gradient_formula_against_autograd(
+    gradient_batch: tuple[np.ndarray, np.ndarray],
+) -> None:
     student, teacher = gradient_batch
     for temperature in (1.0, 3.0):
         s = torch.tensor(student, requires_grad=True)
@@ -146,7 +150,9 @@ def test_soft_gradient_formula_against_autograd(gradient_batch) -> None:
         )
 
 
-def test_t_squared_gradient_norms_and_their_limit(gradient_batch) -> None:
+def test_t_squared_gradient_norms_and_their_limit(
+    gradient_batch: tuple[np.ndarray, np.ndarray],
+) -> None:
     student, teacher = gradient_batch
     shown = block_output_after("gap = (student - student.mean(-1, keepdim=True))")
     rows = {
@@ -348,7 +354,9 @@ def test_per_token_estimators_against_exact_sums() -> None:
             std = math.sqrt((policy * k**2).sum() - exact**2)
             assert number_after(line, "std / KL") == pytest.approx(std / exact, rel=0.01)
             negative = policy[k < 0].sum()
-            shown_negative = float(re.search(r"([\d.]+)% negative", line).group(1)) / 100
+            found = re.search(r"([\d.]+)% negative", line)
+            assert found is not None
+            shown_negative = float(found.group(1)) / 100
             assert shown_negative == pytest.approx(negative, abs=0.002)
             # "Every mean is within two standard errors of the exact KL."
             mean = number_after(line, "mean")
@@ -373,14 +381,18 @@ def test_k1_precision_needs_about_1500_tokens() -> None:
 def test_expected_gradient_of_k3_is_the_forward_kl_gradient() -> None:
     """By finite differences in numpy, independent of autograd."""
     rng = np.random.default_rng(0)
-    log_ref = log_softmax(rng.normal(size=8))
+    log_ref: NDArray[np.float64] = log_softmax(rng.normal(size=8))
     theta = rng.normal(size=8)
 
-    def expected(estimator, weights_at: np.ndarray, at: np.ndarray) -> float:
+    def expected(
+        estimator: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+        weights_at: NDArray[np.float64],
+        at: NDArray[np.float64],
+    ) -> float:
         weights = np.exp(log_softmax(weights_at))  # held fixed: no gradient through sampling
         return float((weights * estimator(log_softmax(at))).sum())
 
-    def k3(logp: np.ndarray) -> np.ndarray:
+    def k3(logp: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.expm1(log_ref - logp) - (log_ref - logp)
 
     def forward_kl(at: np.ndarray) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -110,7 +111,9 @@ def error_kl(p: tuple[float, ...], loss: str) -> float:
     return abs(got - expected) / (1 + expected)
 
 
-def l1_by_quadrature(density_p, m: float, s: float, a: float, b: float) -> float:  # type: ignore[no-untyped-def]
+def l1_by_quadrature(
+    density_p: Callable[[np.ndarray], np.ndarray], m: float, s: float, a: float, b: float
+) -> float:
     """int_a^b |p - q| + Q's mass outside [a, b], by scipy.integrate.quad."""
     xs = np.linspace(a, b, 20001)
     u = density_p(xs) - scipy.stats.norm.pdf(xs, m, s)
@@ -141,30 +144,30 @@ def error_l1(p: tuple[float, ...]) -> float:
 
 @PROPERTY
 @given(p=params)
-def test_mse_matches_the_closed_form(p: tuple[float, ...]):
+def test_mse_matches_the_closed_form(p: tuple[float, ...]) -> None:
     assert error_mse(p) <= TOL["mse"]
 
 
 @PROPERTY
 @given(p=params)
-def test_cosine_matches_the_closed_form(p: tuple[float, ...]):
+def test_cosine_matches_the_closed_form(p: tuple[float, ...]) -> None:
     assert error_cosine(p) <= TOL["cosine"]
 
 
 @pytest.mark.parametrize("loss", ["forward_kl", "reverse_kl"])
 @PROPERTY
 @given(p=params)
-def test_kl_losses_match_the_closed_form(p: tuple[float, ...], loss: str):
+def test_kl_losses_match_the_closed_form(p: tuple[float, ...], loss: str) -> None:
     assert error_kl(p, loss) <= TOL["kl"]
 
 
 @settings(max_examples=15, deadline=None, derandomize=True)
 @given(p=params)
-def test_l1_matches_quadrature(p: tuple[float, ...]):
+def test_l1_matches_quadrature(p: tuple[float, ...]) -> None:
     assert error_l1(p) <= TOL["l1"]
 
 
-def test_l1_converges_like_h_squared():
+def test_l1_converges_like_h_squared() -> None:
     # The error of the grid's L1 against quadrature falls by 4 when the spacing halves.
     m1, s1, m2, s2 = 2.63, 0.44, 3.1, 1.73
     expected = l1_by_quadrature(lambda t: scipy.stats.norm.pdf(t, m1, s1), m2, s2, -15, 15)
@@ -177,7 +180,7 @@ def test_l1_converges_like_h_squared():
         assert coarse / fine == pytest.approx(4, rel=0.05)
 
 
-def test_l1_counts_the_mass_of_q_outside_the_grid():
+def test_l1_counts_the_mass_of_q_outside_the_grid() -> None:
     # Q = N(12, 2) has 7% of its mass past 15. The target is zero there, so |p - q| = q:
     # l1 adds that mass, and the total is the integral over the whole line.
     x = grid(1000, (-15, 15))
@@ -188,7 +191,7 @@ def test_l1_counts_the_mass_of_q_outside_the_grid():
     assert outside > 0.06  # what an integral over the grid alone would miss
 
 
-def test_losses_at_equality():
+def test_losses_at_equality() -> None:
     x = grid()
     log_p = log_normal(x, 1.0, 2.0)
     assert float(forward_kl(log_p, log_p, x)) == pytest.approx(0.0, abs=1e-14)
@@ -198,7 +201,7 @@ def test_losses_at_equality():
     assert float(cosine(log_p, log_p, x)) == pytest.approx(-1.0, abs=1e-15)
 
 
-def test_scale_of_the_target():
+def test_scale_of_the_target() -> None:
     # The two KL divergences and cosine ignore P's scale; MSE and L1 compare the curves.
     x = grid()
     log_p, log_q = log_normal(x, -1.0, 1.0), log_normal(x, 0.5, 1.5)
@@ -218,7 +221,7 @@ def test_scale_of_the_target():
     assert float(l1(log_2p, log_q, x)) > 1.0
 
 
-def test_losses_broadcast_over_batch_dimensions():
+def test_losses_broadcast_over_batch_dimensions() -> None:
     x = grid()
     log_p = log_normal(x, 0.0, 1.0)
     mus = torch.tensor([[-1.0], [0.0], [2.0]], dtype=F64)
@@ -230,7 +233,7 @@ def test_losses_broadcast_over_batch_dimensions():
         torch.testing.assert_close(batched, one_by_one, rtol=1e-14, atol=1e-15)
 
 
-def test_losses_by_name():
+def test_losses_by_name() -> None:
     assert list(LOSSES) == ["forward_kl", "reverse_kl", "mse", "l1", "cosine"]
     assert get_loss("forward_kl") is forward_kl
     assert get_loss("cosine") is cosine
@@ -239,7 +242,7 @@ def test_losses_by_name():
 # ---------------------------------------------------------------- torch.nn.functional
 
 
-def test_kl_div_reductions():
+def test_kl_div_reductions() -> None:
     # F.kl_div(input=log Q, target=P) on a (batch, outcomes) array: the per-element terms
     # are P (log P - log Q); the reductions differ only in what they divide the sum by.
     generator = torch.Generator().manual_seed(1)
@@ -267,7 +270,7 @@ def test_kl_div_reductions():
     torch.testing.assert_close(in_log_space, per_sample, rtol=1e-14, atol=0)
 
 
-def test_the_original_kl_div_call_is_a_scaled_shifted_kl():
+def test_the_original_kl_div_call_is_a_scaled_shifted_kl() -> None:
     # The original: F.kl_div(Q.log_prob(x), P(x)) with P the sum of two densities (mass
     # Z ~ 2) on a uniform grid of spacing h, default reduction: (1/n) sum_i p_i log(p_i/q_i).
     # With the trapezoid weights, that is (Z (KL + log Z) + h/2 (end terms)) / (n h).
@@ -285,7 +288,7 @@ def test_the_original_kl_div_call_is_a_scaled_shifted_kl():
     assert mass == pytest.approx(2.0, abs=1e-6)
 
 
-def test_mse_relates_to_mse_loss():
+def test_mse_relates_to_mse_loss() -> None:
     x = grid(1000, (-15, 15))
     p, q = log_normal(x, -5, 1).exp(), log_normal(x, 14, 2).exp()  # q is large at an end
     h = float(x[1] - x[0])
@@ -300,7 +303,7 @@ def test_mse_relates_to_mse_loss():
     assert float(F.mse_loss(q, p)) == pytest.approx(total / x.numel(), rel=1e-14)
 
 
-def test_l1_relates_to_l1_loss_where_the_curves_do_not_cross():
+def test_l1_relates_to_l1_loss_where_the_curves_do_not_cross() -> None:
     # q = 2 p: no sign change of p - q, so the only differences from h * l1_loss(sum) are
     # the half weights at the ends and Q's mass outside the grid.
     x = grid(1000, (-15, 15))
@@ -315,7 +318,7 @@ def test_l1_relates_to_l1_loss_where_the_curves_do_not_cross():
     assert got == pytest.approx(1.0, rel=1e-12)  # int |2p - p| = int p = 1
 
 
-def test_cosine_relates_to_cosine_similarity():
+def test_cosine_relates_to_cosine_similarity() -> None:
     x = grid(1000, (-15, 15))
     p, q = log_normal(x, -5, 1).exp(), log_normal(x, 3, 4).exp()
     got = float(cosine(p.log(), q.log(), x))
@@ -351,7 +354,7 @@ def _cosine_by_quadrature(log_p: torch.Tensor, log_q: torch.Tensor, x: torch.Ten
     "case",
     ["q_underflows", "p_plus_100", "p_minus_200", "far_apart"],
 )
-def test_cosine_is_finite_at_any_scale(case: str):
+def test_cosine_is_finite_at_any_scale(case: str) -> None:
     x = torch.linspace(-15, 15, 301)
     log_p = Gaussian(0.0, 1.0).log_prob(x)
     log_q = Gaussian(1.0, 2.0).log_prob(x)
@@ -370,7 +373,7 @@ def test_cosine_is_finite_at_any_scale(case: str):
     )
 
 
-def test_cosine_of_a_zero_curve_is_an_error_that_says_why():
+def test_cosine_of_a_zero_curve_is_an_error_that_says_why() -> None:
     x = torch.linspace(-15, 15, 101)
     log_p = Gaussian(0.0, 1.0).log_prob(x)
     with pytest.raises(ValueError, match="cosine of a curve that is zero everywhere is undefined"):
@@ -380,13 +383,13 @@ def test_cosine_of_a_zero_curve_is_an_error_that_says_why():
 
 
 @pytest.mark.parametrize("name", ["forward_kl", "reverse_kl", "mse", "l1", "cosine"])
-def test_zero_dimensional_log_densities_get_a_clear_error(name: str):
+def test_zero_dimensional_log_densities_get_a_clear_error(name: str) -> None:
     x = torch.linspace(-1, 1, 5)
     with pytest.raises(ValueError, match="log_p must have at least one dimension"):
         LOSSES[name](torch.tensor(0.0), torch.tensor(0.0), x)  # was IndexError
 
 
-def test_every_loss_has_one_definition_in_one_table():
+def test_every_loss_has_one_definition_in_one_table() -> None:
     # One table holds each loss's value, derivatives and torch.nn.functional form; the
     # public mapping is built from it, in the same order.
     from kltutorial.losses import TABLE, LossDefinition
@@ -403,7 +406,7 @@ def test_every_loss_has_one_definition_in_one_table():
         assert torch.equal(LOSSES[name](log_p, log_q, x), definition.value(log_p, log_q, x))
 
 
-def test_no_private_name_is_imported_across_modules():
+def test_no_private_name_is_imported_across_modules() -> None:
     import ast
     import pathlib
 
@@ -416,8 +419,22 @@ def test_no_private_name_is_imported_across_modules():
                 assert not private, f"{path.name} imports {private} from {node.module}"
 
 
-def test_the_gaussian_log_density_is_written_once():
+# What a hand-written Gaussian density needs: 2 pi (or tau) under a root or a log, or
+# exp(-z**2 / 2). Each pattern must match only distributions.py, the one home.
+GAUSSIAN_BY_HAND = [
+    r"2\s*\*\s*(math|torch|np|numpy|mpmath)\.pi",  # 2 * math.pi, (2 * torch.pi) ** 0.5
+    r"(math|torch|np|numpy|mpmath)\.pi\s*\*\s*2\b",
+    r"\b(math|torch|np|numpy)\.tau\b",
+    r"sqrt\(\s*2(\.0*)?\s*\*",  # sqrt(2 * pi), sqrt(2.0 * ...)
+    r"\blog\(\s*2(\.0*)?\s*\*\s*\w*\.?pi",  # log(2 * pi)
+    r"exp\(\s*-\s*0?\.50*\s*\*",  # exp(-0.5 * z**2)
+    r"exp\(\s*-\s*\(?[\w.]+\s*\*\*\s*2\)?\s*/\s*2",  # exp(-z**2 / 2)
+]
+
+
+def test_the_gaussian_log_density_is_written_once() -> None:
     import pathlib
+    import re
 
     import kltutorial
 
@@ -425,5 +442,9 @@ def test_the_gaussian_log_density_is_written_once():
         path.name: path.read_text()
         for path in pathlib.Path(kltutorial.__file__).parent.glob("*.py")
     }
-    writers = [name for name, text in sources.items() if "math.sqrt(2 * math.pi)" in text]
+    writers = sorted(
+        name
+        for name, text in sources.items()
+        if any(re.search(pattern, text) for pattern in GAUSSIAN_BY_HAND)
+    )
     assert writers == ["distributions.py"]

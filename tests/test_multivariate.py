@@ -63,7 +63,9 @@ def error_torch(dtype: torch.dtype) -> float:
     return worst
 
 
-def mpmath_kl(mu_p, cov_p, mu_q, cov_q) -> float:
+def mpmath_kl(
+    mu_p: torch.Tensor, cov_p: torch.Tensor, mu_q: torch.Tensor, cov_q: torch.Tensor
+) -> float:
     """The closed form at 60 digits, from the float64 values exactly as given."""
     with mpmath.workdps(60):
         k = mu_p.shape[-1]
@@ -77,9 +79,11 @@ def mpmath_kl(mu_p, cov_p, mu_q, cov_q) -> float:
         return float((trace + quad - k + log_det) / 2)
 
 
-def naive_kl(mu_p, cov_p, mu_q, cov_q) -> torch.Tensor:
+def naive_kl(
+    mu_p: torch.Tensor, cov_p: torch.Tensor, mu_q: torch.Tensor, cov_q: torch.Tensor
+) -> torch.Tensor:
     """The textbook formula with an explicit inverse and determinants."""
-    inverse = torch.linalg.inv(cov_q)
+    inverse: torch.Tensor = torch.linalg.inv(cov_q)
     d = mu_q - mu_p
     k = mu_p.shape[-1]
     log_det = torch.log(torch.linalg.det(cov_q) / torch.linalg.det(cov_p))
@@ -121,7 +125,9 @@ def test_matches_torch_distributions(dtype: torch.dtype) -> None:
 @pytest.mark.parametrize("exponent", EXPONENTS)
 def test_matches_mpmath_where_the_naive_formula_loses_digits(exponent: int) -> None:
     ours, naive = errors_mpmath(exponent)
-    assert ours <= 4 * 10.0**exponent * torch.finfo(F64).eps + 1e-14
+    # Rounding the covariance's entries to float64 alone costs about kappa * eps of the
+    # result; the constant depends on the LAPACK kernels (up to 6 seen on AMD EPYC).
+    assert ours <= 10 * 10.0**exponent * torch.finfo(F64).eps + 1e-14
     if exponent >= 6:
         # The page's claim: the explicit inverse loses at least one more digit.
         assert naive >= 10 * ours
@@ -203,7 +209,9 @@ ZERO = torch.zeros(2, dtype=F64)
         ((torch.tensor(0.0, dtype=F64), EYE, ZERO, EYE), "mu_p must have shape"),
     ],
 )
-def test_bad_input_raises_naming_the_argument(args, match: str) -> None:
+def test_bad_input_raises_naming_the_argument(
+    args: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], match: str
+) -> None:
     with pytest.raises(ValueError, match=match):
         multivariate_gaussian_kl(*args)
 
@@ -218,7 +226,9 @@ def test_singular_in_float32_is_refused_where_torch_returns_a_wrong_number() -> 
     assert float(multivariate_gaussian_kl(mu, cov, mu, EYE)) == pytest.approx(exact, rel=1e-8)
     mu32, cov32, eye32 = mu.float(), cov.float(), EYE.float()
     wrong = torch_kl(MultivariateNormal(mu32, cov32), MultivariateNormal(mu32, eye32))
-    assert f"{float(wrong):.4f}" == "7.8986"  # quoted on the page
+    # The page: a finite number, more than a nat off (its digits are rounding error).
+    assert math.isfinite(float(wrong))
+    assert abs(float(wrong) - exact) > 1.0
     with pytest.raises(ValueError, match=r"cov_p is singular to torch\.float32 precision"):
         multivariate_gaussian_kl(mu32, cov32, mu32, eye32)
 
@@ -237,3 +247,17 @@ def test_determinants_underflow_where_the_log_determinants_do_not() -> None:
 def test_integer_covariance_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="cov_q"):
         multivariate_gaussian_kl(ZERO, EYE, ZERO, torch.eye(2, dtype=torch.int64))
+
+
+def test_a_rank_deficient_float32_covariance_is_refused() -> None:
+    """A A^T with A of shape (4, 3) has rank 3: singular, whatever rounding makes of it.
+
+    Cholesky succeeds on some of them in float32, with no tiny pivot to show for it
+    (11 of these 200 got through a pivot check); the eigenvalue check refuses them all.
+    """
+    zero, eye = torch.zeros(4), torch.eye(4)
+    for seed in range(200):
+        a = torch.randn(4, 3, generator=torch.Generator().manual_seed(seed))
+        cov = a @ a.T
+        with pytest.raises(ValueError, match=r"cov_q (is singular|must be positive definite)"):
+            multivariate_gaussian_kl(zero, eye, zero, (cov + cov.T) / 2)

@@ -29,7 +29,9 @@ NOTEBOOKS = ["original_experiment", "kl_vs_other_losses"]
 
 
 @pytest.fixture(scope="module", params=NOTEBOOKS)
-def executed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+def executed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, nbformat.NotebookNode]:
     """The page converted to .ipynb and executed in an empty folder outside the repository."""
     name = request.param
     workdir = tmp_path_factory.mktemp(name)
@@ -43,7 +45,7 @@ def executed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     return name, notebook
 
 
-def test_notebook_runs(executed) -> None:
+def test_notebook_runs(executed: tuple[str, nbformat.NotebookNode]) -> None:
     """Every cell ran without error or stderr, and every figure carries alt text."""
     name, notebook = executed
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]

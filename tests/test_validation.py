@@ -29,35 +29,35 @@ TARGET = Mixture([Gaussian(-5.0, 1.0), Gaussian(10.0, 1.0)])
 
 
 @pytest.mark.parametrize("sigma", [0.0, -1.0, math.nan, math.inf, torch.tensor([1.0, 0.0])])
-def test_gaussian_sigma_must_be_positive(sigma: float | torch.Tensor):
+def test_gaussian_sigma_must_be_positive(sigma: float | torch.Tensor) -> None:
     with pytest.raises(ValueError, match=r"sigma must be finite and > 0"):
         Gaussian(0.0, sigma)
 
 
-def test_gaussian_mu_must_not_be_nan():
+def test_gaussian_mu_must_not_be_nan() -> None:
     with pytest.raises(ValueError, match="mu must not contain NaN"):
         Gaussian(math.nan, 1.0)
 
 
 @pytest.mark.parametrize("name", ["sigma1", "sigma2"])
-def test_gaussian_kl_sigmas_must_be_positive(name: str):
+def test_gaussian_kl_sigmas_must_be_positive(name: str) -> None:
     args = {"mu1": 0.0, "sigma1": 1.0, "mu2": 0.0, "sigma2": 1.0, name: 0.0}
     with pytest.raises(ValueError, match=f"{name} must be finite and > 0"):
         gaussian_kl(**args)
 
 
-def test_gaussian_kl_means_must_not_be_nan():
+def test_gaussian_kl_means_must_not_be_nan() -> None:
     with pytest.raises(ValueError, match="mu2 must not contain NaN"):
         gaussian_kl(0.0, 1.0, math.nan, 1.0)
 
 
 @pytest.mark.parametrize("sigma", [0.0, -2.0, math.nan])
-def test_fit_sigma_must_be_positive(sigma: float):
+def test_fit_sigma_must_be_positive(sigma: float) -> None:
     with pytest.raises(ValueError, match="sigma must be finite and > 0"):
         fit(TARGET, X, "forward_kl", 0.0, sigma)
 
 
-def test_fit_mu_must_not_be_nan():
+def test_fit_mu_must_not_be_nan() -> None:
     with pytest.raises(ValueError, match="mu must not contain NaN"):
         fit(TARGET, X, "forward_kl", torch.tensor([0.0, math.nan]), 1.0)
 
@@ -65,26 +65,26 @@ def test_fit_mu_must_not_be_nan():
 # ---------------------------------------------------------------- negative probabilities
 
 
-def test_kl_divergence_probabilities_must_not_be_negative():
+def test_kl_divergence_probabilities_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="p must be probabilities >= 0"):
         kl_divergence(torch.tensor([1.5, -0.5]), P)
     with pytest.raises(ValueError, match="q must be probabilities >= 0"):
         kl_divergence(P, torch.tensor([-0.1, 1.1]))
 
 
-def test_kl_divergence_log_probabilities_must_not_be_plus_infinity():
+def test_kl_divergence_log_probabilities_must_not_be_plus_infinity() -> None:
     with pytest.raises(ValueError, match=r"q holds log-probabilities, which must be <= 0"):
         kl_divergence(P.log(), torch.tensor([0.0, math.inf]), log_probs=True)
 
 
-def test_mixture_weights_must_not_be_negative():
+def test_mixture_weights_must_not_be_negative() -> None:
     with pytest.raises(ValueError, match="weights must be finite and >= 0"):
         Mixture([Gaussian(0.0, 1.0), Gaussian(1.0, 1.0)], weights=[1.0, -1.0])
     with pytest.raises(ValueError, match="weights must not all be zero"):
         Mixture([Gaussian(0.0, 1.0)], weights=[0.0])
 
 
-def test_fit_target_density_must_not_be_negative():
+def test_fit_target_density_must_not_be_negative() -> None:
     values = TARGET.prob(X)
     values[3] = -1e-3
     with pytest.raises(ValueError, match="target must hold finite density values >= 0"):
@@ -96,14 +96,14 @@ def test_fit_target_density_must_not_be_negative():
 # ---------------------------------------------------------------- sums to one
 
 
-def test_kl_divergence_probabilities_must_sum_to_one():
+def test_kl_divergence_probabilities_must_sum_to_one() -> None:
     with pytest.raises(ValueError, match="p must be probabilities that sum to one"):
         kl_divergence(torch.tensor([0.5, 0.6]), P)
     with pytest.raises(ValueError, match="q must be probabilities that sum to one"):
         kl_divergence(P, torch.tensor([[0.5, 0.5], [0.2, 0.2]]))
 
 
-def test_kl_divergence_log_probabilities_must_sum_to_one():
+def test_kl_divergence_log_probabilities_must_sum_to_one() -> None:
     with pytest.raises(ValueError, match="q must be log-probabilities whose exp sum to one"):
         kl_divergence(P.log(), torch.tensor([0.3, 0.3]).log(), log_probs=True)
 
@@ -111,26 +111,26 @@ def test_kl_divergence_log_probabilities_must_sum_to_one():
 # ---------------------------------------------------------------- shapes
 
 
-def test_kl_divergence_shapes_must_broadcast():
+def test_kl_divergence_shapes_must_broadcast() -> None:
     with pytest.raises(ValueError, match=r"p has shape \(2, 3\), q has shape \(4, 3\)"):
         kl_divergence(torch.full((2, 3), 1 / 3), torch.full((4, 3), 1 / 3))
     with pytest.raises(ValueError, match="p and q must have the same number of outcomes"):
         kl_divergence(torch.full((3,), 1 / 3), torch.ones(1))  # broadcasts, but 3 vs 1
 
 
-def test_gaussian_parameters_must_broadcast():
+def test_gaussian_parameters_must_broadcast() -> None:
     with pytest.raises(ValueError, match=r"mu has shape \(2,\), sigma has shape \(3,\)"):
         Gaussian(torch.zeros(2), torch.ones(3))
     with pytest.raises(ValueError, match=r"x has shape \(5,\)"):
         Gaussian(torch.zeros(2), 1.0).log_prob(torch.zeros(5))
 
 
-def test_gaussian_kl_parameters_must_broadcast():
+def test_gaussian_kl_parameters_must_broadcast() -> None:
     with pytest.raises(ValueError, match=r"mu1 has shape \(2,\)"):
         gaussian_kl(torch.zeros(2), 1.0, torch.zeros(3), 1.0)
 
 
-def test_grid_kl_values_must_match_the_grid():
+def test_grid_kl_values_must_match_the_grid() -> None:
     with pytest.raises(ValueError, match=r"log_q must have one value per grid point \(100\)"):
         grid_kl(TARGET.log_prob(X), torch.zeros(99), X)
     with pytest.raises(ValueError, match=r"log_p has shape \(2, 100\), log_q has shape \(3, 100\)"):
@@ -138,22 +138,22 @@ def test_grid_kl_values_must_match_the_grid():
 
 
 @pytest.mark.parametrize("name", list(LOSSES))
-def test_losses_values_must_match_the_grid(name: str):
+def test_losses_values_must_match_the_grid(name: str) -> None:
     with pytest.raises(ValueError, match=r"log_p must have one value per grid point"):
         LOSSES[name](torch.zeros(99), torch.zeros(100), X)
 
 
-def test_mixture_weights_one_per_component():
+def test_mixture_weights_one_per_component() -> None:
     with pytest.raises(ValueError, match=r"weights must hold one number per component \(2\)"):
         Mixture([Gaussian(0.0, 1.0), Gaussian(1.0, 1.0)], weights=[1.0, 1.0, 1.0])
 
 
-def test_fit_starts_must_broadcast():
+def test_fit_starts_must_broadcast() -> None:
     with pytest.raises(ValueError, match=r"mu has shape \(2,\), sigma has shape \(3,\)"):
         fit(TARGET, X, "forward_kl", torch.zeros(2), torch.ones(3))
 
 
-def test_fit_target_values_must_match_the_grid():
+def test_fit_target_values_must_match_the_grid() -> None:
     with pytest.raises(ValueError, match=r"target must hold one density value per grid point"):
         fit(torch.ones(99), X)
     with pytest.raises(ValueError, match="target must be a single distribution"):
@@ -163,7 +163,7 @@ def test_fit_target_values_must_match_the_grid():
 # ---------------------------------------------------------------- empty tensors
 
 
-def test_empty_tensors_are_rejected():
+def test_empty_tensors_are_rejected() -> None:
     with pytest.raises(ValueError, match=r"p must not be empty"):
         kl_divergence(torch.tensor([]), torch.tensor([]))
     with pytest.raises(ValueError, match=r"mu must not be empty"):
@@ -179,7 +179,7 @@ def test_empty_tensors_are_rejected():
 # ---------------------------------------------------------------- integer tensors
 
 
-def test_integer_tensors_are_rejected():
+def test_integer_tensors_are_rejected() -> None:
     with pytest.raises(
         TypeError, match=r"p must be a floating-point tensor, got dtype torch.int64"
     ):
@@ -194,7 +194,7 @@ def test_integer_tensors_are_rejected():
         kl_divergence(P, torch.tensor([True, False]))
 
 
-def test_wrong_types_are_rejected():
+def test_wrong_types_are_rejected() -> None:
     with pytest.raises(
         TypeError, match=r"sigma must be a real number or a floating-point torch\.Tensor, got str"
     ):
@@ -208,7 +208,7 @@ def test_wrong_types_are_rejected():
 # ---------------------------------------------------------------- unknown loss name
 
 
-def test_unknown_loss_name():
+def test_unknown_loss_name() -> None:
     with pytest.raises(ValueError, match=r"loss must be one of 'forward_kl', .*; got 'kl'"):
         get_loss("kl")
     with pytest.raises(ValueError, match=r"loss must be one of .*; got 'KL'"):
@@ -226,7 +226,7 @@ def test_unknown_loss_name():
         torch.tensor([0.0, 2.0, 1.0]),
     ],
 )
-def test_grid_must_be_increasing(grid: torch.Tensor):
+def test_grid_must_be_increasing(grid: torch.Tensor) -> None:
     values = torch.zeros_like(grid)
     with pytest.raises(ValueError, match="x must be strictly increasing"):
         grid_kl(values, values, grid)
@@ -236,7 +236,7 @@ def test_grid_must_be_increasing(grid: torch.Tensor):
         fit(TARGET, grid)
 
 
-def test_grid_must_be_one_dimensional_finite_and_long_enough():
+def test_grid_must_be_one_dimensional_finite_and_long_enough() -> None:
     with pytest.raises(ValueError, match=r"x must be a 1-D grid, got shape \(2, 50\)"):
         fit(TARGET, X.reshape(2, 50))
     with pytest.raises(ValueError, match="x must have at least 2 points"):
@@ -248,7 +248,7 @@ def test_grid_must_be_one_dimensional_finite_and_long_enough():
 # ---------------------------------------------------------------- other arguments
 
 
-def test_log_densities_must_not_be_nan_or_plus_infinity():
+def test_log_densities_must_not_be_nan_or_plus_infinity() -> None:
     log_p = TARGET.log_prob(X)
     with pytest.raises(ValueError, match="log_q must not contain NaN"):
         grid_kl(log_p, torch.full_like(log_p, math.nan), X)
@@ -274,6 +274,6 @@ def test_log_densities_must_not_be_nan_or_plus_infinity():
         ({"tol": 0.0}, "tol must be a finite number > 0"),
     ],
 )
-def test_fit_options(options: dict[str, object], message: str):
+def test_fit_options(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         fit(TARGET, X, "forward_kl", **options)  # type: ignore[arg-type]

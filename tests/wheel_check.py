@@ -4,7 +4,9 @@ Run by ``make package`` (part of ``make test``): ``python tests/wheel_check.py``
 
 1. ``python -m build`` makes the sdist and, from it, the wheel (in an isolated
    environment with the ``[build-system]`` requirements of ``pyproject.toml``);
-2. the wheel must hold ``kltutorial/py.typed`` and declare the MIT licence;
+2. the wheel must hold ``kltutorial/py.typed``, declare the MIT licence and carry its
+   text: ``LICENSE`` in ``.dist-info/licenses/``, named by ``License-File`` in METADATA
+   (and in the sdist);
 3. the wheel alone (not editable, no ``requirements.txt`` beyond its pins as constraints,
    so torch is the pinned CPU build) goes into a new virtual environment;
 4. the README's quickstart runs there, in an empty folder outside the repository without
@@ -18,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import zipfile
@@ -40,6 +43,12 @@ def run(*command: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = Non
     if done.returncode != 0:
         sys.exit(f"failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done.stdout
+
+
+def archive_text(wheel: Path, name: str) -> str:
+    """The text of one file inside a wheel."""
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(name).decode()
 
 
 def main() -> None:
@@ -65,7 +74,15 @@ def main() -> None:
             sys.exit(f"{wheel.name} lacks kltutorial/py.typed: {names}")
         if "License-Expression: MIT" not in meta.splitlines():
             sys.exit(f"{wheel.name} does not declare License-Expression: MIT")
-        print(f"built {sdist.name} and {wheel.name} ({len(names)} files, py.typed in)")
+        licence = metadata.removesuffix("METADATA") + "licenses/LICENSE"
+        if "License-File: LICENSE" not in meta.splitlines() or licence not in names:
+            sys.exit(f"{wheel.name} lacks {licence} or its License-File line in METADATA")
+        if archive_text(wheel, licence) != (ROOT / "LICENSE").read_text(encoding="utf-8"):
+            sys.exit(f"{wheel.name}'s {licence} differs from LICENSE")
+        with tarfile.open(sdist) as tar:
+            if f"{sdist.name.removesuffix('.tar.gz')}/LICENSE" not in tar.getnames():
+                sys.exit(f"{sdist.name} lacks LICENSE")
+        print(f"built {sdist.name} and {wheel.name} ({len(names)} files, py.typed and LICENSE in)")
 
         venv = work / "venv"
         run(sys.executable, "-m", "venv", venv)

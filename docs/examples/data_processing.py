@@ -7,7 +7,7 @@ from kltutorial import js_divergence, kl_divergence
 generator = torch.Generator().manual_seed(0)
 
 
-def random_distributions(*shape):
+def random_distributions(*shape: int) -> torch.Tensor:
     """Random distributions over the last dimension (Dirichlet(1), uniform on the simplex)."""
     e = -torch.rand(*shape, generator=generator, dtype=torch.float64).log()
     return e / e.sum(dim=-1, keepdim=True)

@@ -50,7 +50,7 @@ def train(
 def accuracy(model: nn.Module) -> float:
     """The fraction of the test set classified correctly."""
     with torch.no_grad():
-        return (model(x_test).argmax(-1) == y_test).float().mean().item()
+        return float((model(x_test).argmax(-1) == y_test).float().mean())
 
 
 # --8<-- [start:loss]

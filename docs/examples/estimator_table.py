@@ -6,9 +6,10 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from kltutorial import monte_carlo_kl
+from kltutorial.estimators import Estimator
 
 
-def exact(mu: float) -> dict[str, tuple[float, float]]:
+def exact(mu: float) -> dict[Estimator, tuple[float, float]]:
     """(bias, standard deviation) over the true KL mu^2 / 2, for Q = N(mu, 1).
 
     From log r = mu x - mu^2 / 2 ~ N(-mu^2 / 2, mu^2) and r lognormal (derived on the page).

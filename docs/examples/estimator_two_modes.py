@@ -1,6 +1,7 @@
 """k1, k2, k3 on the two-mode target against a single Gaussian, in both directions."""
 
 import math
+from collections.abc import Callable
 
 import torch
 
@@ -14,19 +15,19 @@ wide = Gaussian(2.5, math.sqrt(57.25))  # forward KL's fit: P's mean and varianc
 mode = Gaussian(-5.0, 1.0)  # one of reverse KL's fits: a single mode
 
 
-def sample_p(n):
+def sample_p(n: int) -> torch.Tensor:
     """Half the samples from N(-5, 1), half from N(10, 1)."""
     left = torch.rand(n) < 0.5
     return torch.where(left, -5.0, 10.0) + torch.randn(n)
 
 
-def sample_gaussian(g, n):
+def sample_gaussian(g: Gaussian, n: int) -> torch.Tensor:
     return g.mu + g.sigma * torch.randn(n)
 
 
 # A grid wide enough for the wide Gaussian's tails (it has 5% of its mass beyond 15).
 x = torch.linspace(-60, 70, 13_001)
-cases = [
+cases: list[tuple[str, Gaussian | Mixture, Gaussian | Mixture, Callable[[int], torch.Tensor]]] = [
     ("P || wide Q", p, wide, sample_p),
     ("P || mode Q", p, mode, sample_p),
     ("wide Q || P", wide, p, lambda n: sample_gaussian(wide, n)),

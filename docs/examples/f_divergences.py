@@ -1,6 +1,7 @@
 """Six divergences as one formula, sum_i Q_i f(P_i / Q_i), and Renyi's family around KL."""
 
 import math
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -11,7 +12,7 @@ p = torch.tensor([0.5, 0.3, 0.2], dtype=torch.float64)
 q = torch.tensor([0.25, 0.5, 0.25], dtype=torch.float64)
 
 # The generators: convex, with f(1) = 0.
-generators = {
+generators: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "KL": lambda t: t * t.log(),
     "reverse KL": lambda t: -t.log(),
     "Jensen-Shannon": lambda t: 0.5 * (t * t.log() - (1 + t) * ((1 + t) / 2).log()),
@@ -34,7 +35,7 @@ for name, f in generators.items():
     print(f"{name:18} {(q * f(p / q)).sum():12.6f} {direct[name]:10.6f}")
 
 
-def renyi(p, q, alpha):
+def renyi(p: torch.Tensor, q: torch.Tensor, alpha: float) -> torch.Tensor:
     """D_alpha(P || Q) = log(sum P^alpha Q^(1 - alpha)) / (alpha - 1), in nats."""
     return torch.logsumexp(alpha * p.log() + (1 - alpha) * q.log(), dim=-1) / (alpha - 1)
 

@@ -10,7 +10,7 @@ from kltutorial import multivariate_gaussian_kl
 sigma = 2.0  # P's standard deviation along each axis
 
 
-def fit(p, direction):
+def fit(p: MultivariateNormal, direction: str) -> tuple[torch.Tensor, torch.Tensor]:
     """Minimise D(P || Q) or D(Q || P) over Q = N(m, diag(s^2)) with L-BFGS."""
     m = torch.ones(2, dtype=torch.float64, requires_grad=True)
     log_s = torch.zeros(2, dtype=torch.float64, requires_grad=True)
@@ -22,7 +22,7 @@ def fit(p, direction):
         line_search_fn="strong_wolfe",
     )
 
-    def closure():
+    def closure() -> torch.Tensor:
         optimiser.zero_grad()
         q = MultivariateNormal(m, torch.diag(torch.exp(2 * log_s)))
         loss = kl_divergence(p, q) if direction == "forward" else kl_divergence(q, p)

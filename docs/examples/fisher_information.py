@@ -9,7 +9,7 @@ from kltutorial import gaussian_kl
 mu, sigma = torch.tensor(0.0, dtype=torch.float64), torch.tensor(2.0, dtype=torch.float64)
 
 
-def kl_to_neighbour(d):
+def kl_to_neighbour(d: torch.Tensor) -> torch.Tensor:
     """D(p_theta || p_theta+d) for theta = (mu, sigma), by torch.distributions."""
     return kl_divergence(Normal(mu, sigma), Normal(mu + d[0], sigma + d[1]))
 

@@ -10,15 +10,19 @@ torch.manual_seed(0)
 k = 5
 
 
-def naive_kl(mu_p, cov_p, mu_q, cov_q):
+def naive_kl(
+    mu_p: torch.Tensor, cov_p: torch.Tensor, mu_q: torch.Tensor, cov_q: torch.Tensor
+) -> torch.Tensor:
     """The textbook formula, with an explicit inverse and two determinants."""
-    inverse = torch.linalg.inv(cov_q)
+    inverse: torch.Tensor = torch.linalg.inv(cov_q)
     d = mu_q - mu_p
     log_det = torch.log(torch.linalg.det(cov_q) / torch.linalg.det(cov_p))
     return 0.5 * (torch.trace(inverse @ cov_p) + d @ inverse @ d - k + log_det)
 
 
-def exact_kl(mu_p, cov_p, mu_q, cov_q):
+def exact_kl(
+    mu_p: torch.Tensor, cov_p: torch.Tensor, mu_q: torch.Tensor, cov_q: torch.Tensor
+) -> float:
     """The same formula at 60 significant digits, from the float64 matrices as given."""
     with mpmath.workdps(60):
         s_p, s_q = mpmath.matrix(cov_p.tolist()), mpmath.matrix(cov_q.tolist())

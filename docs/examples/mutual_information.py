@@ -1,6 +1,7 @@
 """Mutual information as the KL divergence of a joint from the product of its marginals."""
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch.distributions import Categorical, MultivariateNormal, kl_divergence
@@ -21,6 +22,7 @@ p_x, p_y = joint.sum(dim=1), joint.sum(dim=0)
 independent = p_x[:, None] * p_y[None, :]  # P_X P_Y: same marginals, no dependence
 
 # PyTorch: I(X; Y) = H(X) + H(Y) - H(X, Y) from Categorical entropies, and as a KL.
+entropy: Callable[[torch.Tensor], torch.Tensor]
 entropy = lambda probs: Categorical(probs=probs.flatten()).entropy()  # noqa: E731
 print(f"H(X) + H(Y) - H(X, Y)   = {entropy(p_x) + entropy(p_y) - entropy(joint):.6f} nats")
 as_kl = kl_divergence(Categorical(probs=joint.flatten()), Categorical(probs=independent.flatten()))

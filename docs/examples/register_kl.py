@@ -1,5 +1,7 @@
 """Teach torch.distributions.kl_divergence a closed form it lacks, with register_kl."""
 
+from collections.abc import Sequence
+
 import torch
 from torch.distributions import Distribution, constraints, kl_divergence, register_kl
 from torch.distributions.utils import broadcast_all
@@ -14,16 +16,16 @@ class Rayleigh(Distribution):
     support = constraints.nonnegative
     has_rsample = True
 
-    def __init__(self, scale, validate_args=None):
+    def __init__(self, scale: torch.Tensor | float, validate_args: bool | None = None) -> None:
         (self.scale,) = broadcast_all(scale)
         super().__init__(self.scale.shape, validate_args=validate_args)
 
-    def rsample(self, sample_shape=()):
+    def rsample(self, sample_shape: Sequence[int] = ()) -> torch.Tensor:
         # Inverse CDF: F(x) = 1 - exp(-x^2 / (2 s^2)), so x = s sqrt(-2 log(1 - u)).
         u = torch.rand(self._extended_shape(torch.Size(sample_shape)), dtype=self.scale.dtype)
         return self.scale * torch.sqrt(-2 * torch.log1p(-u))
 
-    def log_prob(self, value):
+    def log_prob(self, value: torch.Tensor) -> torch.Tensor:
         if self._validate_args:
             self._validate_sample(value)
         return value.log() - 2 * self.scale.log() - value**2 / (2 * self.scale**2)
@@ -38,7 +40,7 @@ except NotImplementedError as error:
 
 
 @register_kl(Rayleigh, Rayleigh)
-def _kl_rayleigh_rayleigh(p, q):
+def _kl_rayleigh_rayleigh(p: Rayleigh, q: Rayleigh) -> torch.Tensor:
     # E_p[log p - log q] with E_p[x^2] = 2 s_p^2: t - 1 - log t for t = (s_p / s_q)^2.
     t = (p.scale / q.scale) ** 2
     return t - 1 - t.log()

@@ -4,10 +4,11 @@ import matplotlib.figure
 import torch
 
 from kltutorial import monte_carlo_kl
+from kltutorial.estimators import Estimator
 from kltutorial.plotting import COLORS, label_axes, new_figure
 
 # Okabe-Ito colours not yet bound to a loss on this site's other pages' figures.
-ESTIMATOR_COLORS = {"k1": "#56B4E9", "k2": "#E69F00", "k3": "#009E73"}
+ESTIMATOR_COLORS: dict[Estimator, str] = {"k1": "#56B4E9", "k2": "#E69F00", "k3": "#009E73"}
 
 
 def draw() -> matplotlib.figure.Figure:

@@ -6,9 +6,10 @@ import matplotlib.figure
 import torch
 
 from kltutorial import monte_carlo_kl
+from kltutorial.estimators import Estimator
 from kltutorial.plotting import label_axes, new_figure
 
-ESTIMATOR_COLORS = {"k1": "#56B4E9", "k2": "#E69F00", "k3": "#009E73"}
+ESTIMATOR_COLORS: dict[Estimator, str] = {"k1": "#56B4E9", "k2": "#E69F00", "k3": "#009E73"}
 
 
 def exact_std_over_kl(name: str, mu: float) -> float:
