@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 export MPLBACKEND := Agg
+# Rounding errors printed on the pages (1e-16 and the like) depend on which vector kernels
+# PyTorch and MKL pick for the processor: pin both to the AVX2 / compatible code paths, so
+# an AVX-512 machine, this one and CI print the same last digits.
+export ATEN_CPU_CAPABILITY := avx2
+export MKL_CBWR := COMPATIBLE
 # The build date goes into sitemap.xml (<lastmod>) and the gzip header of sitemap.xml.gz:
 # take the last commit's time instead, so a build on another day is byte-identical too.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
@@ -48,6 +53,8 @@ docs:
 pytest:
 	$(BIN)/pytest --codeblocks tests README.md docs
 	node --test tests/js/
+	@echo "Execution times: the build's notebook pages and figures, then the tests' examples"
+	@cat build/execution-times.txt build/example-times.txt
 
 # The sdist and the wheel built from it; the wheel alone (with the pinned torch) in a fresh
 # venv runs the README quickstart outside the repository. Nothing is left behind.

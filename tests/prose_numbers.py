@@ -321,18 +321,6 @@ def _k3_std_over_kl(mu: float) -> float:
     return 2 * math.sqrt(math.exp(mu**2) - 1 - mu**2) / mu**2
 
 
-def _float32_mvn_kl() -> float:
-    """torch.distributions' float32 KL for the multivariate page's near-singular example."""
-    import torch
-    from torch.distributions import MultivariateNormal, kl_divergence
-
-    small = 1e-9
-    cov = torch.tensor([[1 + small, 1 - small], [1 - small, 1 + small]], dtype=torch.float64) / 2
-    p = MultivariateNormal(torch.zeros(2), cov.float())
-    q = MultivariateNormal(torch.zeros(2), torch.eye(2))
-    return float(kl_divergence(p, q))
-
-
 def _adam_eps() -> float:
     import inspect
 
@@ -364,7 +352,6 @@ DERIVED.setdefault("multivariate", {}).update(
     {
         "1e-16": Oracle("float64's unit roundoff", lambda: float(np.finfo(np.float64).eps) / 2),
         "1e7": Oracle("1 / float32's machine epsilon", lambda: 1 / float(np.finfo(np.float32).eps)),
-        "7.8986": Oracle("torch.distributions in float32 on the example", _float32_mvn_kl),
     }
 )
 DERIVED.setdefault("numerical_stability", {})["1e-8"] = Oracle(
@@ -392,9 +379,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "50": "the working precision (digits) of the mpmath tests, an input",
         "1.25": "the figure's y-axis limit, set in its script",
         "3000": "how many random pairs the figure draws, set in its script",
-    },
-    "multivariate": {
-        "1e-4": "the example matrix of the sentence, 10^-4 I, an input",
     },
     "reference": {
         "500": "fit's default step limit for Newton, set in its body (not its signature)",
