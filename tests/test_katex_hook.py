@@ -30,12 +30,36 @@ def page(src_uri: str = "page.md") -> Page:
     return Page(None, file, MkDocsConfig())
 
 
-def typeset(html: str, renderer: hook.Renderer) -> str:
+def typeset_page(html: str, renderer: hook.Renderer) -> str:
+    """The hook's output for a page whose body is ``html``."""
     hook._renderer = renderer
     try:
-        return hook.on_post_page(html, page(), MkDocsConfig())
+        return hook.on_post_page(
+            f"<html><head></head><body>{html}</body></html>", page(), MkDocsConfig()
+        )
     finally:
         hook._renderer = None
+
+
+def typeset(html: str, renderer: hook.Renderer) -> str:
+    """The page's body after the hook."""
+    body = typeset_page(html, renderer).split("<body>", 1)[1]
+    return body.removesuffix("</body></html>")
+
+
+def test_a_page_preloads_exactly_the_fonts_its_formulas_use(renderer: hook.Renderer) -> None:
+    html = '<p><span class="arithmatex">\\(\\mathcal N(\\mu, 1)\\)</span></p>'
+    head = typeset_page(html, renderer).split("<body>", 1)[0]
+    # page.md is served at page/: the fonts are one folder up.
+    preloaded = [
+        f'<link rel="preload" href="../assets/katex/fonts/KaTeX_{font}.woff2" as="font" '
+        'type="font/woff2" crossorigin>'
+        for font in ("Caligraphic-Regular", "Main-Regular", "Math-Italic")
+    ]
+    assert head == "<html><head>" + "\n".join(preloaded) + "\n</head>"
+    display = '<div class="arithmatex">\\[\\sum_i x_i\\]</div>'
+    assert "KaTeX_Size2-Regular" in typeset_page(display, renderer)  # a large operator
+    assert "preload" not in typeset_page("<p>No math here.</p>", renderer)
 
 
 def test_arithmatex_formulas_are_rendered_in_their_element(renderer: hook.Renderer) -> None:

@@ -13,11 +13,15 @@ of ``kltutorial``.
 from __future__ import annotations
 
 import hashlib
+import json
 import runpy
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+# mkdocs puts this folder on sys.path while it loads the hooks.
+import execution_report
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -68,6 +72,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         )
         if done.returncode != 0:
             raise PluginError(f"drawing figures failed:\n{done.stderr[-4000:]}")
+        drawn = json.loads(done.stdout.strip().splitlines()[-1])
+        for script, _ in missing:
+            execution_report.record("figure", f"figures/{script.name}", drawn[str(script)])
+    for script, _ in set(targets.items()) - set(missing):
+        execution_report.record("figure", f"figures/{script.name}", None)
     prune(cache, set(targets.values()))
     for script, target in targets.items():
         files.append(
@@ -81,21 +90,29 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
-def draw(pairs: list[tuple[Path, Path]]) -> None:
-    """Run each script's ``draw()`` and save the figure (in the subprocess)."""
+def draw(pairs: list[tuple[Path, Path]]) -> dict[str, float]:
+    """Run each script's ``draw()`` and save the figure (in the subprocess).
+
+    Returns the seconds each script took, from running it to the saved SVG.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     from kltutorial.plotting import svg_bytes
 
+    seconds = {}
     for script, target in pairs:
+        start = time.perf_counter()
         namespace = runpy.run_path(str(script))
         svg = svg_bytes(namespace["draw"]())
         partial = target.with_suffix(".tmp")
         partial.write_bytes(svg)
         partial.replace(target)
+        seconds[str(script)] = time.perf_counter() - start
+    return seconds
 
 
 if __name__ == "__main__":
     items = [Path(a) for a in sys.argv[1:]]
-    draw(list(zip(items[::2], items[1::2], strict=True)))
+    # The last line of stdout is the parent's: the seconds each script took.
+    print(json.dumps(draw(list(zip(items[::2], items[1::2], strict=True)))))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import posixpath
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -38,6 +39,63 @@ VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
 }  # fmt: skip
+
+
+# The KaTeX font a class of its HTML is drawn in (katex.min.css, KaTeX 0.16): a page
+# preloads the fonts its formulas use, so they arrive with the stylesheet instead of after
+# the first layout, when text set in a fallback font would reflow (a layout shift). The
+# browser tests check that a page preloads exactly the fonts it then downloads.
+FONTS: list[tuple[frozenset[str], str]] = [
+    (frozenset(classes.split()), font)
+    for classes, font in [
+        ("katex", "Main-Regular"),
+        ("mathnormal", "Math-Italic"),
+        ("mathit", "Main-Italic"),
+        ("textit", "Main-Italic"),
+        ("mathbf", "Main-Bold"),
+        ("textbf", "Main-Bold"),
+        ("boldsymbol", "Math-BoldItalic"),
+        ("amsrm", "AMS-Regular"),
+        ("mathbb", "AMS-Regular"),
+        ("textbb", "AMS-Regular"),
+        ("mathcal", "Caligraphic-Regular"),
+        ("mathfrak", "Fraktur-Regular"),
+        ("mathscr", "Script-Regular"),
+        ("mathtt", "Typewriter-Regular"),
+        ("texttt", "Typewriter-Regular"),
+        ("mathsf", "SansSerif-Regular"),
+        ("textsf", "SansSerif-Regular"),
+        ("delimsizing size1", "Size1-Regular"),
+        ("delimsizing size2", "Size2-Regular"),
+        ("delimsizing size3", "Size3-Regular"),
+        ("delimsizing size4", "Size4-Regular"),
+        ("delim-size1", "Size1-Regular"),
+        ("delim-size4", "Size4-Regular"),
+        ("op-symbol small-op", "Size1-Regular"),
+        ("op-symbol large-op", "Size2-Regular"),
+    ]
+]
+
+
+class ClassSets(HTMLParser):
+    """The class lists of the elements of a formula's HTML (its visible part)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[frozenset[str]] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if classes:
+            self.found.add(frozenset(classes))
+
+
+def fonts_of(rendered: str) -> set[str]:
+    """The KaTeX fonts (``Main-Regular``, ...) that a rendered formula is drawn in."""
+    parser = ClassSets()
+    parser.feed(rendered)
+    parser.close()
+    return {font for needed, font in FONTS for classes in parser.found if needed <= classes}
 
 
 class Renderer:
@@ -57,6 +115,8 @@ class Renderer:
             encoding="utf-8",
         )
         self.cache: dict[tuple[str, bool], str] = {}
+        self.fonts: dict[tuple[str, bool], set[str]] = {}
+        self.page_fonts: set[str] = set()  # the fonts of the page being rendered
 
     def render(self, tex: str, display: bool, where: str) -> str:
         key = (tex, display)
@@ -69,6 +129,8 @@ class Renderer:
             if "error" in answer:
                 raise PluginError(f"{where}: KaTeX cannot typeset {tex!r}: {answer['error']}")
             self.cache[key] = answer["html"]
+            self.fonts[key] = fonts_of(answer["html"])
+        self.page_fonts |= self.fonts[key]
         return self.cache[key]
 
     def close(self) -> None:
@@ -103,6 +165,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     assert _renderer is not None, "on_pre_build starts the renderer"
     renderer = _renderer
     where = page.file.src_uri
+    renderer.page_fonts = set()
     finder = MathFinder(output)
     finder.feed(output)
     finder.close()
@@ -116,7 +179,24 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
             pieces.append(render_dollars(raw, renderer, where))
         last = end
     pieces.append(output[last:])
-    return "".join(pieces)
+    return preload_fonts("".join(pieces), sorted(renderer.page_fonts), page)
+
+
+def preload_fonts(output: str, fonts: list[str], page: Page) -> str:
+    """Ask for the page's KaTeX fonts in its ``<head>``, before the stylesheet needs them."""
+    if not fonts:
+        return output
+    page_dir = posixpath.dirname(page.file.dest_uri) or "."
+    hrefs = [
+        posixpath.relpath(f"assets/katex/fonts/KaTeX_{font}.woff2", page_dir) for font in fonts
+    ]
+    links = "".join(
+        f'<link rel="preload" href="{href}" as="font" type="font/woff2" crossorigin>\n'
+        for href in hrefs
+    )
+    if "</head>" not in output:
+        raise PluginError(f"{page.file.src_uri}: no </head> to put the font preloads in")
+    return output.replace("</head>", links + "</head>", 1)
 
 
 def render_delimited(raw: str, renderer: Renderer, where: str) -> str:

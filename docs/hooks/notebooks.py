@@ -16,7 +16,8 @@ mkdocs-jupyter renders each jupytext page (``docs/*.py``) by executing it. This 
 * makes code cells look and copy like the rest of the site: Material's own copy button
   mounts on ``pre > code``, so each cell's ``<pre>`` gets a ``<code>`` and a stable id, and
   nbconvert's copy widget is removed; cell ids come from the cell's position;
-* folds the cells tagged ``appendix`` into one collapsed ``<details>``;
+* folds the cells tagged ``appendix`` (markdown and code) into one collapsed
+  ``<details>`` titled by their heading, and drops the toolbar that prints a cell's tags;
 * drops nbconvert's MathJax and Mermaid scripts (KaTeX renders the math; Mermaid would
   come from a CDN);
 * writes the page as an ``.ipynb`` (no outputs, cell ids from the cell's index) next to
@@ -33,14 +34,17 @@ import hashlib
 import posixpath
 import re
 import shutil
+import time
 from pathlib import Path
 
+# execution_report and figures are beside this file: mkdocs puts this folder on sys.path
+# while it loads the hooks.
+import execution_report
 import jupytext
 from bs4 import BeautifulSoup, Tag
-
-# mkdocs puts this folder on sys.path while it loads the hooks.
 from figures import source_key
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.DOTALL)
@@ -86,6 +90,30 @@ def is_notebook(page: Page) -> bool:
     return page.file.src_uri.endswith(".py") and "/" not in page.file.src_uri
 
 
+# When each notebook page's conversion began: mkdocs-jupyter executes the notebook inside
+# the page's render, between the page_markdown and page_content events.
+_started: dict[str, float] = {}
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Note when the notebook's execution starts."""
+    if is_notebook(page):
+        _started[page.file.src_uri] = time.perf_counter()
+    return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Record how long executing and converting the notebook took."""
+    start = _started.pop(page.file.src_uri, None)
+    if start is not None:
+        plugin = config.plugins.get("mkdocs-jupyter")
+        cached = plugin is not None and bool(plugin.config.get("cache"))
+        seconds = time.perf_counter() - start
+        note = "executed, or read from the notebook cache" if cached else "executed"
+        execution_report.record("notebook", page.file.src_uri, seconds, note)
+    return html
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Slim a rendered notebook page and attach its downloadable notebook."""
     if not is_notebook(page):
@@ -108,6 +136,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     _merge_streams(soup)
     _code_cells(soup)
     _appendix(soup)
+    _cell_tags(soup)
 
     def save(uri: str) -> str:
         match = DATA_URI.fullmatch(uri)
@@ -195,29 +224,60 @@ def _code_cells(soup: BeautifulSoup) -> None:
 
 
 def _appendix(soup: BeautifulSoup) -> None:
-    """Fold the consecutive cells tagged ``appendix`` into a collapsed ``<details>``."""
-    cells = [c for c in _cells(soup) if "celltag_appendix" in c.get_attribute_list("class")]
+    """Fold the cells tagged ``appendix`` into one collapsed ``<details>``.
+
+    nbconvert writes a tag's class (``celltag_appendix``) on the cell itself for a code cell,
+    but on the rendered-markdown ``<div>`` inside it for a markdown cell: a cell belongs to
+    the appendix when it or anything inside it has the class. The ``<details>`` goes where
+    the first of them was; its summary is the text of the first heading among them. That
+    heading is dropped (the summary says it) and its id moves to the ``<details>``, so the
+    table of contents and links to the heading land on the folded appendix.
+    """
+
+    def tagged(cell: Tag) -> bool:
+        return (
+            "celltag_appendix" in cell.get_attribute_list("class")
+            or cell.find(class_="celltag_appendix") is not None
+        )
+
+    cells = [c for c in _cells(soup) if tagged(c)]
     if not cells:
         return
-    heading = cells[0].find(["h2", "h3"])
-    title = heading.get_text(" ", strip=True).rstrip("¶").strip() if heading else "Appendix"
     details = soup.new_tag("details", attrs={"class": "appendix"})
     summary = soup.new_tag("summary")
-    summary.string = title
+    heading = next((h for c in cells for h in c.find_all(["h2", "h3"])), None)
+    if heading is None:
+        summary.string = "Appendix"
+    else:
+        for permalink in heading.select("a.anchor-link"):
+            permalink.decompose()
+        summary.string = heading.get_text(" ", strip=True)
+        if heading.get("id"):
+            details["id"] = heading["id"]
+        heading.decompose()
     details.append(summary)
     cells[0].insert_before(details)
     for cell in cells:
         details.append(cell.extract())
 
 
+def _cell_tags(soup: BeautifulSoup) -> None:
+    """Remove the toolbars in which nbconvert prints a cell's tags ("appendix") above it."""
+    for toolbar in soup.select("div.celltoolbar"):
+        toolbar.decompose()
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
-    """Forget the previous build's notebook CSS (``mkdocs serve`` rebuilds in-process)."""
+    """Forget the previous build's notebook CSS and timings (``mkdocs serve`` rebuilds)."""
     _css.clear()
     _classes.clear()
+    _started.clear()
+    execution_report.clear()
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    """Write the notebook pages' shared stylesheet, without rules for unused classes."""
+    """Write the notebook pages' shared stylesheet and the build's execution times."""
+    execution_report.write(Path(config.config_file_path).parent)
     if "text" in _css:
         target = Path(config.site_dir) / "assets" / "jupyter.css"
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ each test then checks one requirement on what those visits recorded.
 from __future__ import annotations
 
 import functools
+import gzip
 import html.parser
 import os
 import re
@@ -285,14 +286,28 @@ class Visit:
     visible_text: str = ""
     images: list[dict[str, Any]] = field(default_factory=list)
     code_blocks: list[dict[str, Any]] = field(default_factory=list)  # light only
-    downloaded_bytes: int = 0
+    downloaded_bytes: int = 0  # the first visit: load to network idle, no scrolling
+    downloaded_gzip_bytes: int = 0  # the same responses, each gzipped as a server would
     requests: int = 0
+    read_bytes: int = 0  # ... and after every figure of the page has loaded too
+    layout_shift: float = -1.0  # cumulative layout shift from load to idle
     screenshot: Path | None = None
 
     @property
     def label(self) -> str:
         return f"{self.page.path} ({self.scheme})"
 
+
+# Cumulative layout shift as Chrome's web-vitals count it (shifts after input excluded),
+# observed from the first byte: installed before any script of the page runs.
+LAYOUT_SHIFT_INIT_JS = """
+window.__klLayoutShift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!entry.hadRecentInput) window.__klLayoutShift += entry.value;
+  }
+}).observe({type: "layout-shift", buffered: true});
+"""
 
 KATEX_JS = """() => {
   const all = [...document.querySelectorAll(".katex")];
@@ -391,6 +406,18 @@ def body_bytes(request: Any) -> int:
     return max(size, 0)
 
 
+def gzip_bytes(request: Any) -> int:
+    """The size of a finished request's response body gzipped (level 6, a server's usual)."""
+    response = request.response()
+    if response is None:
+        return 0
+    try:
+        body = response.body()
+    except Exception:  # a worker's script: its body is not kept; count it unzipped
+        return body_bytes(request)
+    return len(gzip.compress(body, compresslevel=6))
+
+
 def visit(browser: Any, server: Server, site_page: SitePage, scheme: str) -> Visit:
     """Load one page in a fresh context and record everything the tests check."""
     record = Visit(site_page, scheme)
@@ -414,13 +441,21 @@ def visit(browser: Any, server: Server, site_page: SitePage, scheme: str) -> Vis
             lambda r: record.failed_requests.append(f"{r.url}: {r.failure}"),
         )
         context.on("response", on_response)
+        context.add_init_script(LAYOUT_SHIFT_INIT_JS)
         page = context.new_page()
         page.on("console", on_console)
         page.on("pageerror", lambda error: record.page_errors.append(str(error)))
         page.goto(server.url(site_page.path), wait_until="load")
         page.wait_for_load_state("networkidle")
-        record.images = page.evaluate(IMAGES_JS)
         page.evaluate("() => document.fonts.ready.then(() => null)")
+        record.layout_shift = float(page.evaluate("() => window.__klLayoutShift"))
+        if scheme == "light":
+            # A fresh context's load is the page's first visit: what did it download?
+            first = list(finished)
+            record.downloaded_bytes = sum(body_bytes(request) for request in first)
+            record.downloaded_gzip_bytes = sum(gzip_bytes(request) for request in first)
+            record.requests = len(first)
+        record.images = page.evaluate(IMAGES_JS)
         record.color_scheme = page.evaluate(
             "() => document.body.getAttribute('data-md-color-scheme')"
         )
@@ -431,9 +466,7 @@ def visit(browser: Any, server: Server, site_page: SitePage, scheme: str) -> Vis
         record.screenshot = SCREENSHOTS / f"{site_page.slug}-{scheme}.png"
         page.screenshot(path=record.screenshot, full_page=True)
         if scheme == "light":
-            # A fresh context's load is the page's first visit: what did it download?
-            record.downloaded_bytes = sum(body_bytes(request) for request in finished)
-            record.requests = len(finished)
+            record.read_bytes = sum(body_bytes(request) for request in finished)
             record.code_blocks = page.evaluate(CODE_BLOCKS_JS)
             for block in record.code_blocks:
                 if block["hasButton"]:

@@ -1,0 +1,66 @@
+"""The site's SVGs: smaller path data that still draws the same points."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from kltutorial.plotting import _shorten_path, style, svg_bytes
+
+matplotlib.use("Agg")
+
+
+def test_an_l_is_dropped_only_where_svg_implies_it() -> None:
+    # After M and L a pair is a lineto; after a curve (C, Q) it would be another curve.
+    data = "M 0 0 L 1 1 L 2 2 C 1 2 3 4 5 6 L 7 8 L 9 9 Q 1 2 3 4 L 5 5 z M 1 1 L 2 2"
+    assert (
+        _shorten_path(data) == "M 0 0 1 1 2 2 C 1 2 3 4 5 6 L 7 8 9 9 Q 1 2 3 4 L 5 5 z M 1 1 2 2"
+    )
+
+
+def test_a_lineto_to_the_point_just_reached_is_dropped_unless_it_is_a_dot() -> None:
+    data = "M 0 0 L 1.01 1 L 0.99 1 L 2 2 C 1 2 3 4 5 6 L 7 8 L 7 8 z M 3 3 L 3 3"
+    assert _shorten_path(data) == "M 0 0 1.0 1 2 2 C 1 2 3 4 5 6 L 7 8 z M 3 3 3 3"
+
+
+def test_numbers_are_rounded_to_a_tenth_of_a_point_and_put_on_one_line() -> None:
+    assert _shorten_path("M 1.2345 -6.789\nL 3.15159 2.0") == "M 1.2 -6.8 3.2 2.0"
+
+
+def points_of(data: str) -> list[tuple[float, float]]:
+    """The vertices of a path made of M and L commands (implied linetos included)."""
+    numbers = [float(t) for t in data.split() if not t.isalpha()]
+    assert {t for t in data.split() if t.isalpha()} <= {"M", "L"}
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+def test_a_drawn_line_keeps_every_vertex() -> None:
+    """The oracle: matplotlib's own transform of the data to SVG points (y downwards)."""
+    with style():
+        # A fixed layout at 72 dpi: one pixel per point, as the SVG is written.
+        fig = Figure(figsize=(4, 3), dpi=72)
+        ax = fig.add_axes((0.125, 0.15, 0.8, 0.75))
+        x = np.linspace(0, 1, 50)
+        y = np.sin(6 * x)
+        (line,) = ax.plot(x, y)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-1.2, 1.2)
+    height = fig.get_figheight() * 72
+    expected = [
+        (px, height - py) for px, py in line.get_transform().transform(np.column_stack([x, y]))
+    ]
+    svg = svg_bytes(fig).decode()
+    lines = [
+        d
+        for d in re.findall(r'<path d="([^"]*)"', svg)
+        if set(re.findall("[A-Za-z]", d)) <= {"M", "L"}
+    ]
+    paths = [points_of(d) for d in lines]
+    drawn = [p for p in paths if len(p) == len(expected)]
+    assert len(drawn) == 1, f"found {len(drawn)} paths of {len(expected)} vertices"
+    # Each coordinate rounded to the nearest tenth of a point.
+    assert np.asarray(drawn[0]) == pytest.approx(np.asarray(expected), abs=0.0501)
