@@ -194,3 +194,24 @@ def test_appendix_folds_its_markdown_and_code_cells_under_its_heading() -> None:
     code_cell = soup.select_one("#cell-2")
     assert code_cell is not None
     assert "appendix" not in code_cell.get_text()
+
+
+def stream_outputs(pieces: list[str]) -> str:
+    """A code cell's output area as nbconvert writes it: one child per stdout piece."""
+    children = "\n".join(
+        '<div class="jp-OutputArea-child"><div class="jp-RenderedText" '
+        f'data-mime-type="text/plain"><pre>{piece}</pre></div></div>'
+        for piece in pieces
+    )
+    return f'<div class="jp-OutputArea">\n{children}\n</div>'
+
+
+def test_a_printout_reads_the_same_however_the_kernel_split_it() -> None:
+    """Two builds must be byte-identical: the number of pieces must not show."""
+    pages = []
+    for pieces in (["a\nb\nc\n"], ["a\n", "b\nc\n"], ["a\n", "b\n", "c\n"]):
+        soup = BeautifulSoup(stream_outputs(pieces), "html.parser")
+        notebooks._merge_streams(soup)
+        pages.append(str(soup))
+    assert pages[0] == pages[1] == pages[2]
+    assert pages[0].count("<pre>") == 1

@@ -31,10 +31,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import posixpath
 import re
 import shutil
+import subprocess
+import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # execution_report and figures are beside this file: mkdocs puts this folder on sys.path
@@ -42,10 +46,14 @@ from pathlib import Path
 import execution_report
 import jupytext
 from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 from figures import source_key
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs_jupyter import convert as jupyter_convert
+from mkdocs_jupyter import plugin as jupyter_plugin
 
 STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.DOTALL)
 # nbconvert's MathJax set-up (KaTeX renders the math here) and its Mermaid loader, which
@@ -90,28 +98,95 @@ def is_notebook(page: Page) -> bool:
     return page.file.src_uri.endswith(".py") and "/" not in page.file.src_uri
 
 
-# When each notebook page's conversion began: mkdocs-jupyter executes the notebook inside
-# the page's render, between the page_markdown and page_content events.
-_started: dict[str, float] = {}
+# mkdocs-jupyter executes one notebook at a time, when the build reaches its page. Each
+# notebook page is started instead in a process of its own as soon as the build knows its
+# files, with the arguments mkdocs-jupyter would pass, so the notebooks run side by side
+# (and beside the rest of the build): the build waits for the slowest, not for the sum.
+# When mkdocs-jupyter renders the page, it gets the finished result; the rest (the table of
+# contents, its cache) is its own code.
+NB2HTML_OPTIONS = (
+    "kernel_name", "theme", "allow_errors", "show_input", "no_input", "no_prompt",
+    "remove_tag_config", "highlight_extra_classes", "include_requirejs", "custom_mathjax_url",
+)  # fmt: skip
+CONVERT = (
+    "import json, sys; from mkdocs_jupyter import convert; "
+    "print(json.dumps(convert.nb2html(sys.argv[1], **json.loads(sys.argv[2]))))"
+)
 
 
-def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Note when the notebook's execution starts."""
-    if is_notebook(page):
-        _started[page.file.src_uri] = time.perf_counter()
-    return markdown
+@dataclass
+class Execution:
+    """A notebook page executing in its own process."""
+
+    process: subprocess.Popen[str]
+    started: float = field(default_factory=time.perf_counter)
+
+    def result(self, where: str) -> str:
+        """The page's HTML, once the process is done (a failed cell fails the build)."""
+        out, err = self.process.communicate()
+        seconds = time.perf_counter() - self.started
+        if self.process.returncode != 0:
+            raise PluginError(f"{where}: executing the notebook failed:\n{err[-4000:]}")
+        execution_report.record("notebook", where, seconds, "executed beside the build")
+        return str(json.loads(out))
 
 
-def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Record how long executing and converting the notebook took."""
-    start = _started.pop(page.file.src_uri, None)
-    if start is not None:
-        plugin = config.plugins.get("mkdocs-jupyter")
-        cached = plugin is not None and bool(plugin.config.get("cache"))
-        seconds = time.perf_counter() - start
-        note = "executed, or read from the notebook cache" if cached else "executed"
-        execution_report.record("notebook", page.file.src_uri, seconds, note)
-    return html
+_executing: dict[str, Execution] = {}
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Start executing every notebook page whose result is not in mkdocs-jupyter's cache."""
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is None or not plugin.config["execute"]:
+        return files
+    options = json.dumps(
+        {"execute": True, **{name: plugin.config[name] for name in NB2HTML_OPTIONS}}
+    )
+    for file in files:
+        if not plugin.should_include(file) or file.src_uri in _executing:
+            continue
+        if plugin.config["cache"]:
+            key = jupyter_plugin._compute_cache_key(file.abs_src_path, plugin.config, True)
+            if jupyter_plugin._get_cache_path(plugin.config["cache_dir"], key).exists():
+                execution_report.record("notebook", file.src_uri, None)
+                continue
+        process = subprocess.Popen(
+            [sys.executable, "-c", CONVERT, str(file.abs_src_path), options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        _executing[file.src_uri] = Execution(process)
+    return files
+
+
+def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
+    """Have mkdocs-jupyter's render of a notebook page take the result of its process."""
+    execution = _executing.pop(page.file.src_uri, None)
+    if execution is None:
+        return page
+    render = page.render  # mkdocs-jupyter's, set on this page in its on_pre_page
+
+    def render_from_the_process(config: MkDocsConfig, files: Files) -> None:
+        body = execution.result(page.file.src_uri)
+        convert_notebook = jupyter_convert.nb2html
+        jupyter_convert.nb2html = lambda *args, **kwargs: body
+        try:
+            render(config, files)
+        finally:
+            jupyter_convert.nb2html = convert_notebook
+
+    page.render = render_from_the_process  # type: ignore[method-assign]
+    return page
+
+
+def on_build_error(error: Exception) -> None:
+    """Stop notebooks still executing when the build fails."""
+    for execution in _executing.values():
+        execution.process.kill()
+        execution.process.communicate()
+    _executing.clear()
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
@@ -189,7 +264,11 @@ def _cells(soup: BeautifulSoup) -> list[Tag]:
 
 
 def _merge_streams(soup: BeautifulSoup) -> None:
-    """Join each run of consecutive stdout outputs of a cell into its first ``<pre>``."""
+    """Join each run of consecutive stdout outputs of a cell into its first ``<pre>``.
+
+    The kernel sends a long printout in as many pieces as its timing makes: the page must
+    not show how many. The merged pieces go, and so does the blank text between them.
+    """
     for area in soup.select("div.jp-OutputArea"):
         previous: Tag | None = None
         for child in area.find_all("div", class_="jp-OutputArea-child", recursive=False):
@@ -197,6 +276,9 @@ def _merge_streams(soup: BeautifulSoup) -> None:
             is_stream = pre is not None and "jp-OutputArea-executeResult" not in child["class"]
             if is_stream and previous is not None and pre is not None:
                 previous.extend(list(pre.contents))
+                gap = child.previous_sibling
+                if isinstance(gap, NavigableString) and not gap.strip():
+                    gap.extract()
                 child.decompose()
                 continue
             previous = pre if is_stream else None
@@ -271,7 +353,7 @@ def on_pre_build(config: MkDocsConfig) -> None:
     """Forget the previous build's notebook CSS and timings (``mkdocs serve`` rebuilds)."""
     _css.clear()
     _classes.clear()
-    _started.clear()
+    on_build_error(RuntimeError("a new build"))
     execution_report.clear()
 
 
