@@ -180,6 +180,12 @@
   // The reverse KL, with v_i = log(w_i q_i) and c_i = log w_i - log P_i (P normalised on
   // the grid), is E_Q[v - log P] - log sum_i w_i q_i, and E_Q[v - log P] =
   // log N(0; 0, sigma) + (sum w q c - sum w q (x - mu)^2 / (2 sigma^2)) / sum w q.
+  // Where p - q changes sign between two grid points (u0 then u1, dx apart), the
+  // trapezoid rule overstates the integral of |p - q| by this much: the L1 correction.
+  function crossing(u0, u1, dx) {
+    return u0 * u1 < 0 ? ((-u0 * u1) / (Math.abs(u0) + Math.abs(u1))) * dx : 0;
+  }
+
   function lossesInto(problem, mu, sigma, out) {
     const { x, w, p, c, pp, pMean, pVar, pConst } = problem;
     const n = x.length;
@@ -212,28 +218,29 @@
     let qd = 0; // sum w q (x - mu)^2
     let correction = 0; // the L1 crossing corrections
     let uPeak = 0;
+    // One grid point's share of every sum; returns p - q there.
+    const add = (i, qi) => {
+      const d = x[i] - mu;
+      const wq = w[i] * qi;
+      const u = p[i] - qi;
+      sq += w[i] * u * u;
+      abs += w[i] * Math.abs(u);
+      qMass += wq;
+      pq += wq * p[i];
+      qq += wq * qi;
+      qc += wq * c[i];
+      qd += wq * d * d;
+      return u;
+    };
     // Rightwards from the peak, k included.
     let qi = qk;
     let ratio = Math.exp(-((x[k] - mu) * h + (h * h) / 2) / s2);
     let uPrev = 0;
     let i = k;
     for (; i < n; i++) {
-      const d = x[i] - mu;
-      const wi = w[i];
-      const pi = p[i];
-      const u = pi - qi;
-      const wq = wi * qi;
-      sq += wi * u * u;
-      abs += wi * Math.abs(u);
-      qMass += wq;
-      pq += wq * pi;
-      qq += wq * qi;
-      qc += wq * c[i];
-      qd += wq * d * d;
+      const u = add(i, qi);
       if (i === k) uPeak = u;
-      else if (uPrev * u < 0) {
-        correction += ((-uPrev * u) / (Math.abs(uPrev) + Math.abs(u))) * (x[i] - x[i - 1]);
-      }
+      else correction += crossing(uPrev, u, x[i] - x[i - 1]);
       uPrev = u;
       if (qi === 0) {
         i++;
@@ -251,21 +258,8 @@
     for (i = k - 1; i >= 0; i--) {
       qi *= ratio;
       ratio *= step;
-      const d = x[i] - mu;
-      const wi = w[i];
-      const pi = p[i];
-      const u = pi - qi;
-      const wq = wi * qi;
-      sq += wi * u * u;
-      abs += wi * Math.abs(u);
-      qMass += wq;
-      pq += wq * pi;
-      qq += wq * qi;
-      qc += wq * c[i];
-      qd += wq * d * d;
-      if (uPrev * u < 0) {
-        correction += ((-uPrev * u) / (Math.abs(uPrev) + Math.abs(u))) * (x[i + 1] - x[i]);
-      }
+      const u = add(i, qi);
+      correction += crossing(uPrev, u, x[i + 1] - x[i]);
       uPrev = u;
       if (qi === 0) break;
     }
