@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +58,13 @@ def test_search_reverse_kl_lists_the_asymmetry_page_in_the_top_three(
     assert "/asymmetry/" in results[:3], (
         f"searching 'reverse KL' lists {results[:3] or 'nothing'} first, not /asymmetry/"
     )
+
+
+def test_the_index_holds_the_prose_not_the_code(site_dir: Path) -> None:
+    """Code and printed output stay out of the index every first visit downloads."""
+    docs = json.loads((site_dir / "search" / "search_index.json").read_text("utf-8"))["docs"]
+    with_code = sorted({d["location"].split("#")[0] for d in docs if "<pre" in d["text"]})
+    assert not with_code, f"code or output indexed on {with_code}"
+    prose = " ".join(d["text"] for d in docs)
+    assert "Gibbs" in prose
+    assert "reverse KL" in prose
