@@ -98,9 +98,9 @@ def multivariate_gaussian_kl(mu_p: Tensor, cov_p: Tensor, mu_q: Tensor, cov_q: T
     # tr(S_q^-1 S_p) = ||M||_F^2 and ln det S_q - ln det S_p = -sum_i ln M_ii^2.
     m: Tensor = torch.linalg.solve_triangular(l_q, l_p.expand(*batch, k, k), upper=False)
     below = m.tril(diagonal=-1).square().sum(dim=(-2, -1))
-    # Each diagonal entry contributes M_ii^2 - 1 - ln M_ii^2 >= 0, computed from
-    # t = 2 ln M_ii: the "- k" cancels term by term, and gibbs_gap keeps every digit of a
-    # term whose M_ii is near 1 (nearly equal covariances).
+    # Each diagonal entry adds M_ii^2 - 1 - ln M_ii^2 >= 0, computed
+    # from t = 2 ln M_ii: the "- k" cancels term by term, and gibbs_gap
+    # keeps every digit of a term whose M_ii is near 1.
     t = 2 * torch.log(l_p.diagonal(dim1=-2, dim2=-1) / l_q.diagonal(dim1=-2, dim2=-1))
     diagonal = gibbs_gap(t).sum(dim=-1)
     # The Mahalanobis term ||L_q^-1 (mu_q - mu_p)||^2.

@@ -44,6 +44,20 @@ def test_a_change_in_the_pins_changes_the_cache_key(project: Path) -> None:
     assert figures.source_key(project) != before
 
 
+def test_the_pinned_kernels_are_part_of_the_cache_key(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build without make's pins must not reuse results computed with them."""
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")
+    pinned = figures.source_key(project)
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY")
+    assert figures.source_key(project) != pinned
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.setenv("MKL_CBWR", "AVX2")
+    assert figures.source_key(project) != pinned
+
+
 def test_notebook_cache_lives_under_the_package_key() -> None:
     config = load_config(str(ROOT / "mkdocs.yml"))
     plugin = config.plugins["mkdocs-jupyter"]

@@ -102,3 +102,13 @@ def test_a_formula_katex_cannot_parse_fails_naming_page_and_formula(
     html = '<p><span class="arithmatex">\\(\\frac{1}{\\)</span></p>'
     with pytest.raises(PluginError, match=r"page\.md: KaTeX cannot typeset '\\\\frac\{1\}\{'"):
         typeset(html, renderer)
+
+
+def test_a_line_separator_in_the_text_does_not_shift_the_formulas(
+    renderer: hook.Renderer,
+) -> None:
+    """HTMLParser counts lines by newlines only; U+2028 is a line break to str.splitlines."""
+    html = '<p>A\u2028B</p>\n<p>Then <span class="arithmatex">\\(x\\)</span> ends.</p>'
+    out = typeset(html, renderer)
+    assert out.startswith('<p>A\u2028B</p>\n<p>Then <span class="arithmatex"><span class="katex">')
+    assert out.endswith("</span></span> ends.</p>")

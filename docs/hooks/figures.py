@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import runpy
 import subprocess
 import sys
@@ -30,12 +31,19 @@ CACHE = Path(".cache", "figures")
 """The figures' cache, relative to the project root."""
 
 
+# The kernels that make pins (see the Makefile): their setting changes the last digits a
+# figure or a notebook prints, so a result computed under another setting is another one.
+KERNEL_SETTINGS = ("ATEN_CPU_CAPABILITY", "MKL_CBWR")
+
+
 def source_key(root: Path) -> str:
     """A hash of everything a generated output depends on besides its own source."""
     digest = hashlib.sha256()
     for path in [*sorted((root / "kltutorial").rglob("*.py")), root / "requirements.txt"]:
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
+    for name in KERNEL_SETTINGS:
+        digest.update(f"{name}={os.environ.get(name, '')}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -65,6 +73,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     cache = root / CACHE
     cache.mkdir(parents=True, exist_ok=True)
     missing = [(s, t) for s, t in targets.items() if not t.exists()]
+    drawn: dict[str, float] = {}  # the seconds each script just drawn took
     if missing:
         args = [str(p) for pair in missing for p in pair]
         done = subprocess.run(
@@ -73,10 +82,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if done.returncode != 0:
             raise PluginError(f"drawing figures failed:\n{done.stderr[-4000:]}")
         drawn = json.loads(done.stdout.strip().splitlines()[-1])
-        for script, _ in missing:
-            execution_report.record("figure", f"figures/{script.name}", drawn[str(script)])
-    for script, _ in set(targets.items()) - set(missing):
-        execution_report.record("figure", f"figures/{script.name}", None)
+    for script in scripts:  # None: taken from the cache
+        execution_report.record("figure", f"figures/{script.name}", drawn.get(str(script)))
     prune(cache, set(targets.values()))
     for script, target in targets.items():
         files.append(

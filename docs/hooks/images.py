@@ -21,6 +21,8 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+# katex.py is beside this file: mkdocs puts this folder on sys.path while it loads hooks.
+from katex import line_starts
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.pages import Page
@@ -33,10 +35,7 @@ class FigureTags(HTMLParser):
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
-        # getpos() counts lines by "\n" alone (not str.splitlines' other breaks).
-        self.line_starts = [0]
-        for line in text.split("\n"):
-            self.line_starts.append(self.line_starts[-1] + len(line) + 1)
+        self.line_starts = line_starts(text)
         self.found: list[tuple[int, int, list[tuple[str, str | None]]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

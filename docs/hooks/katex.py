@@ -243,6 +243,18 @@ def render_dollars(raw: str, renderer: Renderer, where: str) -> str:
     return "".join(out)
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset at which each line of ``text`` starts, the way ``HTMLParser.getpos`` counts
+    lines (by ``\\n`` alone, not by ``str.splitlines``'s other breaks such as U+2028), and
+    the offset just past the end: offset = ``line_starts[line - 1] + column``.
+    """
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    starts[-1] = len(text)
+    return starts
+
+
 class MathFinder(HTMLParser):
     """Finds where the formulas are: (start, end, kind) offsets into the page's HTML.
 
@@ -252,9 +264,7 @@ class MathFinder(HTMLParser):
 
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=False)
-        self.lines = [0]
-        for line in source.splitlines(keepends=True):
-            self.lines.append(self.lines[-1] + len(line))
+        self.lines = line_starts(source)
         self.regions: list[tuple[int, int, str]] = []
         self.stack: list[tuple[str, bool, bool]] = []  # (tag, arithmatex, markdown cell)
         self.code_depth = 0
