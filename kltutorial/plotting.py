@@ -6,23 +6,32 @@ them in its dark scheme through a CSS filter. The notebook pages' figures are dr
 once per theme (see `show` and `palette`), so that a map whose colour means something
 ("light = low") keeps that meaning on a dark page. Colours come from the Okabe-Ito palette,
 which stays distinguishable for colour-blind readers.
+
+A figure's words are drawn in English or in Simplified Chinese (see `in_language`): the
+text stays text in the SVG, set in DejaVu Sans for Latin letters and, for Chinese, in the
+reader's own CJK font, named after the Latin ones (`CJK_FONTS`).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap, LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+T = TypeVar("T")
 
 #: One colour per loss (and for the target), the same on every page.
 COLORS: dict[str, str] = {
@@ -52,6 +61,33 @@ LABELS: dict[str, str] = {
     "l1": "L1",
     "cosine": "cosine",
 }
+
+#: `LABELS` in Simplified Chinese (with Chinese punctuation, which RUF001 takes for ASCII's).
+LABELS_ZH: dict[str, str] = {
+    "forward_kl": "前向 KL，D(P‖Q)",
+    "reverse_kl": "反向 KL，D(Q‖P)",
+    "mse": "均方误差",
+    "l1": "L1",
+    "cosine": "余弦相似度",
+}
+
+#: The languages a figure's words can be drawn in: English and Simplified Chinese.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+
+#: `LABELS` in each of `LANGUAGES`.
+LOSS_LABELS: dict[str, dict[str, str]] = {"en": LABELS, "zh": LABELS_ZH}
+
+#: Simplified Chinese fonts common on readers' systems: Noto Sans CJK and Source Han Sans
+#: (one font under two names, on Linux and elsewhere), PingFang (macOS), Microsoft YaHei
+#: (Windows). A Chinese figure's SVG names them after the Latin fonts, so a browser draws
+#: Latin letters as in the English figure and Chinese characters in the first of these it
+#: has. matplotlib measures the Chinese text with the first of them that is installed.
+CJK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+)
 
 STYLE: dict[str, Any] = {
     "figure.facecolor": "none",
@@ -94,24 +130,142 @@ DARK_STYLE: dict[str, Any] = {
 
 # The theme being drawn: set by `style(dark=...)`, read by `palette` and `new_figure`.
 _dark: list[bool] = [False]
+# The language being drawn: set by `in_language` and `style(language=...)`.
+_language: list[str] = ["en"]
+
+
+def check_language(language: str) -> str:
+    """``language`` if it is one of `LANGUAGES`.
+
+    Raises:
+        ValueError: If it is not.
+    """
+    if not isinstance(language, str) or language not in LANGUAGES:
+        accepted = ", ".join(repr(code) for code in LANGUAGES)
+        raise ValueError(f"language must be one of {accepted}, got {language!r}")
+    return language
+
+
+@functools.cache
+def cjk_font(names: tuple[str, ...] = CJK_FONTS) -> str:
+    """The first of ``names`` that matplotlib can use, to measure Chinese text with.
+
+    matplotlib lists the system's fonts once, in a cache it never refreshes, so a font
+    installed later is looked for among the system's fonts before giving up.
+
+    Raises:
+        RuntimeError: If none of them is installed.
+    """
+    for look_again in (False, True):
+        if look_again:
+            _add_fonts_installed_since_cache()
+        installed = {entry.name for entry in font_manager.fontManager.ttflist}
+        for name in names:
+            if name in installed:
+                return name
+    raise RuntimeError(
+        "drawing Chinese text needs a CJK font, one of "
+        + ", ".join(names)
+        + ", and none is installed; install fonts-noto-cjk"
+        " (Debian, Ubuntu: sudo apt-get install fonts-noto-cjk) and draw again"
+    )
+
+
+def _add_fonts_installed_since_cache() -> None:
+    """Tell matplotlib about the system's fonts missing from its cached list of them."""
+    manager = font_manager.fontManager
+    known = {entry.fname for entry in manager.ttflist}
+    for path in sorted(font_manager.findSystemFonts()):
+        if path not in known:
+            try:
+                manager.addfont(path)
+            except (OSError, RuntimeError):  # not a font FreeType can read
+                continue
+
+
+def font_params(language: str) -> dict[str, Any]:
+    """The rcParams a figure's words need in ``language``, on top of `STYLE` or the defaults.
+
+    The one place where fonts depend on the language. English needs none. Chinese text
+    is measured in DejaVu Sans, as English is, and each character DejaVu Sans lacks in
+    the installed font `cjk_font`; the SVG names DejaVu Sans, matplotlib's other Latin
+    sans-serif fonts, `CJK_FONTS` and then ``sans-serif``.
+
+    Raises:
+        ValueError: If ``language`` is not one of `LANGUAGES`.
+        RuntimeError: For Chinese, if no CJK font is installed.
+    """
+    if check_language(language) == "en":
+        return {}
+    # matplotlib's Latin sans-serif fonts, DejaVu Sans first; its list ends in the generic
+    # name, which the CJK fonts must come before.
+    latin = [name for name in mpl.rcParamsDefault["font.sans-serif"] if name != "sans-serif"]
+    return {
+        # For measuring, "sans-serif" is DejaVu Sans again (first in font.sans-serif);
+        # in the SVG it stands for font.sans-serif, which names the CJK_FONTS too.
+        "font.family": ["DejaVu Sans", "sans-serif", cjk_font()],
+        "font.sans-serif": [*latin, *CJK_FONTS, "sans-serif"],
+    }
 
 
 @contextmanager
-def style(dark: bool | None = None) -> Iterator[None]:
+def style(dark: bool | None = None, language: str | None = None) -> Iterator[None]:
     """Draw inside this context to get the site's look.
 
     Args:
         dark: Draw for a dark page; ``None`` keeps the theme of the enclosing context
             (light outside any).
+        language: The language of the figure's words, one of `LANGUAGES`; ``None`` keeps
+            the language of the enclosing context (English outside any).
+
+    Raises:
+        ValueError: If ``language`` is not one of `LANGUAGES`.
     """
     dark = _dark[-1] if dark is None else dark
+    language = _language[-1] if language is None else check_language(language)
+    params = {**(DARK_STYLE if dark else STYLE), **font_params(language)}
     _dark.append(dark)
+    _language.append(language)
     try:
         # rc_context's stub wants literal keys; STYLE's are checked by matplotlib at run time.
-        with mpl.rc_context(cast(Any, DARK_STYLE if dark else STYLE)):
+        with mpl.rc_context(cast(Any, params)):
             yield
     finally:
         _dark.pop()
+        _language.pop()
+
+
+@contextmanager
+def in_language(text: Mapping[str, T], language: str) -> Iterator[T]:
+    """Draw a figure's words in ``language``: gives ``text[language]``, the words to draw.
+
+    Every text made inside, by `new_figure` or after it, is set in the fonts of the
+    language (`font_params`); nothing else changes, so an English figure is drawn exactly
+    as it is without this context. `svg_bytes` saves a figure in the fonts it was drawn in.
+
+    Args:
+        text: The words of a figure in each language, e.g. ``{"en": {...}, "zh": {...}}``.
+        language: One of `LANGUAGES`.
+
+    Raises:
+        ValueError: If ``language`` is not one of `LANGUAGES`.
+        RuntimeError: For Chinese, if no CJK font is installed.
+    """
+    params = font_params(language)
+    _language.append(language)
+    try:
+        with mpl.rc_context(cast(Any, params)):
+            yield text[language]
+    finally:
+        _language.pop()
+
+
+def figure_language(fig: Figure) -> str:
+    """The language a figure's words were drawn in: Chinese if a text is set in a CJK font."""
+    for text in fig.findobj(Text):
+        if not set(text.get_fontfamily()).isdisjoint(CJK_FONTS):
+            return "zh"
+    return "en"
 
 
 def palette() -> dict[str, str]:
@@ -155,11 +309,13 @@ def new_figure(
 def svg_bytes(fig: Figure) -> bytes:
     """The figure as SVG, byte-identical for the same drawing, and close it.
 
-    Path coordinates are rounded to a tenth of a point (a figure is about 500 points
-    wide), which makes curves of a thousand grid points about 40% smaller to download.
+    Text stays text (``svg.fonttype`` is ``"none"``), in the fonts of the language the
+    figure was drawn in (`figure_language`). Path coordinates are rounded to a tenth of a
+    point (a figure is about 500 points wide), which makes curves of a thousand grid points
+    about 40% smaller to download.
     """
     buffer = io.BytesIO()
-    with style():
+    with style(language=figure_language(fig)):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buffer.getvalue().decode("utf-8")

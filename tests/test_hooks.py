@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from jinja2 import Environment
 from mkdocs.config import load_config
 from mkdocs.structure.files import Files
 
@@ -76,19 +77,23 @@ def test_old_figure_keys_are_pruned_from_the_cache(project: Path) -> None:
         (figures_dir / f"{name}.py").write_text(f"# {name}: its SVG is already cached\n")
     hook = ROOT / "docs" / "hooks" / "figures.py"
     (project / "mkdocs.yml").write_text(f"site_name: t\nhooks: ['{hook.as_posix()}']\n")
-    current = figures.cache_paths(project, sorted(figures_dir.glob("*.py")))
+    scripts = sorted(figures_dir.glob("*.py"))
+    current = {
+        t for lang in ("en", "zh") for t in figures.cache_paths(project, scripts, lang).values()
+    }
     cache = project / figures.CACHE
     cache.mkdir(parents=True)
-    for target in current.values():
-        target.write_bytes(b"<svg/>")  # cached, so the hook draws nothing
+    for target in current:
+        target.write_bytes(b"<svg/>")  # cached in both languages, so the hook draws nothing
     stale = ["one-0123456789abcdef.svg", "gone-fedcba9876543210.svg", "two-5555555555555555.tmp"]
     for name in stale:
         (cache / name).write_bytes(b"<svg/>")
 
     config = load_config(str(project / "mkdocs.yml"))
     files = config.plugins.on_files(Files([]), config=config)
+    config.plugins.on_env(Environment(), config=config, files=files)
 
-    assert sorted(cache.iterdir()) == sorted(current.values())
+    assert sorted(cache.iterdir()) == sorted(current)
     assert sorted(f.src_uri for f in files) == ["figures/one.svg", "figures/two.svg"]
 
 

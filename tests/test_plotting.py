@@ -1,4 +1,4 @@
-"""The site's SVGs: smaller path data that still draws the same points."""
+"""The site's SVGs: smaller path data that still draws the same points, words as text."""
 
 from __future__ import annotations
 
@@ -9,7 +9,20 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from kltutorial.plotting import _shorten_path, style, svg_bytes
+from kltutorial import plotting
+from kltutorial.plotting import (
+    CJK_FONTS,
+    STYLE,
+    _shorten_path,
+    check_language,
+    cjk_font,
+    figure_language,
+    font_params,
+    in_language,
+    new_figure,
+    style,
+    svg_bytes,
+)
 
 matplotlib.use("Agg")
 
@@ -64,3 +77,59 @@ def test_a_drawn_line_keeps_every_vertex() -> None:
     assert len(drawn) == 1, f"found {len(drawn)} paths of {len(expected)} vertices"
     # Each coordinate rounded to the nearest tenth of a point.
     assert np.asarray(drawn[0]) == pytest.approx(np.asarray(expected), abs=0.0501)
+
+
+def test_only_english_and_chinese_are_languages() -> None:
+    assert [check_language(code) for code in ("en", "zh")] == ["en", "zh"]
+    for bad in ("fr", "ZH", "zh-Hans", None):
+        with pytest.raises(ValueError, match=r"^language must be one of 'en', 'zh', got "):
+            check_language(bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="language"), style(language="de"):
+        pass
+
+
+def test_english_figures_are_drawn_with_the_style_alone() -> None:
+    """Their bytes must not change: no font, nor anything else, depends on English."""
+    assert font_params("en") == {}
+    assert STYLE["svg.fonttype"] == "none"  # text stays text
+
+
+def test_chinese_is_measured_in_an_installed_cjk_font_and_named_after_latin_fonts() -> None:
+    params = font_params("zh")
+    assert params["font.family"] == ["DejaVu Sans", "sans-serif", cjk_font()]
+    assert cjk_font() in CJK_FONTS
+    names = params["font.sans-serif"]
+    assert names[0] == "DejaVu Sans"
+    assert names[-len(CJK_FONTS) - 1 :] == [*CJK_FONTS, "sans-serif"]
+
+
+def test_without_a_cjk_font_chinese_is_refused_with_what_to_install() -> None:
+    with pytest.raises(RuntimeError, match="install fonts-noto-cjk"):
+        cjk_font(("No Such Font SC",))
+
+
+def test_words_in_chinese_are_text_in_the_fonts_they_were_drawn_in() -> None:
+    table = {"en": "density", "zh": "密度"}
+    before = (list(plotting._language), matplotlib.rcParams["font.family"])
+    with in_language(table, "zh") as word:
+        fig, ax = new_figure(width=3.0, height=2.0)
+        ax.set_ylabel(word)
+        # Made outside new_figure's style, as legends and annotations are.
+        ax.annotate(word, xy=(0.5, 0.5))
+    assert (plotting._language, matplotlib.rcParams["font.family"]) == before
+    assert figure_language(fig) == "zh"
+    svg = svg_bytes(fig).decode()
+    assert svg.count(">密度</text>") == 2
+    families = re.findall(r"font-family: ([^;]*);[^>]*>密度<", svg)
+    assert len(families) == 2
+    assert all(f.endswith(", 'PingFang SC', 'Microsoft YaHei', sans-serif") for f in families)
+
+
+def test_chinese_outside_in_language_would_miss_its_glyphs() -> None:
+    """Why draw() must make its text inside in_language: DejaVu Sans has no Chinese."""
+    with style():
+        fig, ax = new_figure(width=3.0, height=2.0)
+    ax.set_title("密度")
+    assert figure_language(fig) == "en"
+    with pytest.warns(UserWarning, match="missing from font"):
+        svg_bytes(fig)

@@ -33,12 +33,12 @@ def table() -> str:
     ran = [r for r in ROWS if r[2] is not None]
     cached = [r for r in ROWS if r[2] is None]
     ordered = sorted(ran, key=lambda r: -(r[2] or 0.0)) + sorted(cached)
-    lines = [f"{'what':<10} {'name':<36} {'seconds':>8}  note"]
+    lines = [f"{'what':<10} {'name':<42} {'seconds':>8}  note"]
     for kind, name, seconds, note in ordered:
         shown = f"{seconds:8.1f}" if seconds is not None else f"{'cached':>8}"
-        lines.append(f"{kind:<10} {name:<36} {shown}  {note}".rstrip())
+        lines.append(f"{kind:<10} {name:<42} {shown}  {note}".rstrip())
     total = sum(r[2] or 0.0 for r in ran)
-    lines.append(f"{'total':<10} {'':<36} {total:8.1f}")
+    lines.append(f"{'total':<10} {'':<42} {total:8.1f}")
     return "\n".join(lines) + "\n"
 
 

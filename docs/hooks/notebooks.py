@@ -21,7 +21,10 @@ mkdocs-jupyter renders each jupytext page (``docs/*.py``) by executing it. This 
 * drops nbconvert's MathJax and Mermaid scripts (KaTeX renders the math; Mermaid would
   come from a CDN);
 * writes the page as an ``.ipynb`` (no outputs, cell ids from the cell's index) next to
-  it, with a download link.
+  it, with a download link;
+* executes each notebook once for every edition: a translated notebook page
+  (``docs/zh/<name>.py``) has the English one's code cells, so it is rendered with the
+  English run's outputs, and its headings get the English page's ids, in order.
 
 The HTML is edited with BeautifulSoup, except for the old regular expressions that cut
 whole ``<style>`` and ``<script>`` elements.
@@ -37,12 +40,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # execution_report and figures are beside this file: mkdocs puts this folder on sys.path
 # while it loads the hooks.
+import editions
 import execution_report
 import jupytext
 from bs4 import BeautifulSoup, Tag
@@ -50,11 +56,12 @@ from bs4.element import NavigableString
 from figures import source_key
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs_jupyter import convert as jupyter_convert
 from mkdocs_jupyter import plugin as jupyter_plugin
 
+HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.DOTALL)
 # nbconvert's MathJax set-up (KaTeX renders the math here) and its Mermaid loader, which
 # would import Mermaid from a CDN: neither may run on a site that works offline.
@@ -78,19 +85,28 @@ _classes: set[str] = set()
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Put mkdocs-jupyter's cache in a folder named after the package's sources."""
+    """Put mkdocs-jupyter's cache in a folder named after the package's sources.
+
+    Each edition has its own folder: mkdocs-jupyter deletes, after a build, every cached
+    page of its folder that the build did not use.
+    """
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is not None and plugin.config.get("cache"):
         root = Path(config.config_file_path).parent
         base = Path(plugin.config["cache_dir"])
         if not base.is_absolute():
             base = root / base
-        current = base.parent / f"{base.name}-{source_key(root)}"
-        plugin.config["cache_dir"] = str(current)
+        folders = {edition: cache_folder(base, root, edition) for edition in editions.LANGUAGES}
+        plugin.config["cache_dir"] = str(folders[editions.language(config)])
         for old in base.parent.glob(f"{base.name}-*"):
-            if old != current and old.is_dir():
+            if old not in folders.values() and old.is_dir():
                 shutil.rmtree(old)
     return config
+
+
+def cache_folder(base: Path, root: Path, edition: str) -> Path:
+    """An edition's folder of mkdocs-jupyter's cache, under the current source key."""
+    return base.parent / "-".join([base.name, *[edition][: edition != "en"], source_key(root)])
 
 
 def is_notebook(page: Page) -> bool:
@@ -108,68 +124,146 @@ NB2HTML_OPTIONS = (
     "kernel_name", "theme", "allow_errors", "show_input", "no_input", "no_prompt",
     "remove_tag_config", "highlight_extra_classes", "include_requirejs", "custom_mathjax_url",
 )  # fmt: skip
-CONVERT = (
-    "import json, sys; from mkdocs_jupyter import convert; "
-    "print(json.dumps(convert.nb2html(sys.argv[1], **json.loads(sys.argv[2]))))"
-)
+DOWNLOAD = {"en": "Download this page as a notebook", "zh": "下载本页的 Jupyter 笔记本"}
+APPENDIX = {"en": "Appendix", "zh": "附录"}
 
 
 @dataclass
 class Execution:
-    """A notebook page executing in its own process."""
+    """A notebook executing in its own process, rendered as one page or more.
+
+    ``paths[0]`` is executed; each path (the page and its translations) is rendered with
+    that run's outputs.
+    """
 
     process: subprocess.Popen[str]
+    paths: list[str]
     started: float = field(default_factory=time.perf_counter)
+    pages: list[str] | None = None
 
-    def result(self, where: str) -> str:
-        """The page's HTML, once the process is done (a failed cell fails the build)."""
-        out, err = self.process.communicate()
-        seconds = time.perf_counter() - self.started
-        if self.process.returncode != 0:
-            raise PluginError(f"{where}: executing the notebook failed:\n{err[-4000:]}")
-        execution_report.record("notebook", where, seconds, "executed beside the build")
-        return str(json.loads(out))
+    def result(self, path: str, where: str) -> str:
+        """The HTML of ``path``'s page, once the process is done (a failed cell fails)."""
+        if self.pages is None:
+            out, err = self.process.communicate()
+            seconds = time.perf_counter() - self.started
+            if self.process.returncode != 0:
+                raise PluginError(f"{where}: executing the notebook failed:\n{err[-4000:]}")
+            note = "executed beside the build" + (
+                f", rendered in {len(self.paths)} editions" if len(self.paths) > 1 else ""
+            )
+            execution_report.record("notebook", where, seconds, note)
+            self.pages = [str(page) for page in json.loads(out)]
+        return self.pages[self.paths.index(path)]
 
 
+# Keyed by the absolute path of each page an execution renders: the editions' builds
+# share this module, so the Chinese build finds what the English build started.
 _executing: dict[str, Execution] = {}
+# The English notebook pages' heading ids, in order, which their translations take.
+_heading_ids: dict[str, list[str]] = {}
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Start executing every notebook page whose result is not in mkdocs-jupyter's cache."""
+    """Start executing every notebook page whose result is not in mkdocs-jupyter's cache.
+
+    The English build starts them for every edition: one process per notebook executes it
+    and renders the English page and its translations, those not cached, from that run.
+    """
     plugin = config.plugins.get("mkdocs-jupyter")
-    if plugin is None or not plugin.config["execute"]:
+    if plugin is None or not plugin.config["execute"] or editions.language(config) != "en":
         return files
-    options = json.dumps(
-        {"execute": True, **{name: plugin.config[name] for name in NB2HTML_OPTIONS}}
-    )
+    options = {"execute": True, **{name: plugin.config[name] for name in NB2HTML_OPTIONS}}
+    root = Path(config.config_file_path).parent
+
+    english = Path(plugin.config["cache_dir"])
+    base = english.parent / english.name.removesuffix(f"-{source_key(root)}")
+
+    def cached(path: str, edition: str) -> bool:
+        if not plugin.config["cache"]:
+            return False
+        key = jupyter_plugin._compute_cache_key(path, plugin.config, True)
+        folder = cache_folder(base, root, edition)
+        return bool(jupyter_plugin._get_cache_path(str(folder), key).exists())
+
     for file in files:
-        if not plugin.should_include(file) or file.src_uri in _executing:
+        # mkdocs-jupyter's wrapper loses a file's exclusion (the English build excludes
+        # docs/zh/): without it, MkDocs would render the Chinese notebooks in English.
+        if isinstance(file, jupyter_plugin.NotebookFile):
+            file.inclusion = file.file.inclusion
+        if not plugin.should_include(file) or file.inclusion is InclusionLevel.EXCLUDED:
             continue
-        if plugin.config["cache"]:
-            key = jupyter_plugin._compute_cache_key(file.abs_src_path, plugin.config, True)
-            if jupyter_plugin._get_cache_path(plugin.config["cache_dir"], key).exists():
-                execution_report.record("notebook", file.src_uri, None)
-                continue
+        if file.abs_src_path in _executing:
+            continue
+        pages = {
+            edition: str(editions.docs_dir(root, edition) / file.src_uri)
+            for edition in editions.LANGUAGES
+        }
+        pages = {e: path for e, path in pages.items() if Path(path).is_file()}
+        for edition, path in pages.items():
+            if cached(path, edition):
+                name = Path(path).relative_to(root / "docs").as_posix()
+                execution_report.record("notebook", name, None)
+        paths = [path for edition, path in pages.items() if not cached(path, edition)]
+        if not paths:
+            continue
         process = subprocess.Popen(
-            [sys.executable, "-c", CONVERT, str(file.abs_src_path), options],
+            [sys.executable, __file__, json.dumps(options), *paths],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
         )
-        _executing[file.src_uri] = Execution(process)
-    return files
+        execution = Execution(process, paths)
+        for path in paths:
+            _executing[path] = execution
+    # MkDocs reads the pages in this order and waits at a notebook page for its process:
+    # reading the other pages first keeps the build busy while the notebooks run.
+    return Files(sorted(files, key=plugin.should_include))
+
+
+def render_notebooks(paths: list[str], options: dict[str, Any]) -> list[str]:
+    """Execute ``paths[0]`` and render every path with its outputs (in the subprocess).
+
+    The translations' code cells must be the executed notebook's, in the same order; each
+    gets the outputs of its counterpart. mkdocs-jupyter's converter renders the executed
+    notebooks without executing them again.
+    """
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    executed = jupytext.read(paths[0])
+    ExecutePreprocessor(  # type: ignore[no-untyped-call]
+        kernel_name=options["kernel_name"],
+        allow_errors=options["allow_errors"],
+        store_widget_state=True,
+    ).preprocess(executed, {})
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    pages = []
+    with tempfile.TemporaryDirectory() as folder:
+        for number, path in enumerate(paths):
+            notebook = executed if number == 0 else jupytext.read(path)
+            cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+            for index, (cell, twin) in enumerate(zip(cells, code, strict=False)):
+                if cell.source != twin.source:
+                    raise ValueError(f"{path}: code cell {index} differs from {paths[0]}'s")
+                cell.outputs, cell.execution_count = twin.outputs, twin.execution_count
+            if len(cells) != len(code):
+                raise ValueError(f"{path}: {len(cells)} code cells, {paths[0]} has {len(code)}")
+            target = Path(folder, f"{number}-{Path(path).stem}.ipynb")
+            jupytext.write(notebook, target, fmt="ipynb")
+            pages.append(jupyter_convert.nb2html(str(target), **{**options, "execute": False}))
+    return pages
 
 
 def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
     """Have mkdocs-jupyter's render of a notebook page take the result of its process."""
-    execution = _executing.pop(page.file.src_uri, None)
+    path = str(page.file.abs_src_path)
+    execution = _executing.pop(path, None)
     if execution is None:
         return page
     render = page.render  # mkdocs-jupyter's, set on this page in its on_pre_page
 
     def render_from_the_process(config: MkDocsConfig, files: Files) -> None:
-        body = execution.result(page.file.src_uri)
+        body = execution.result(path, page.file.src_uri)
         convert_notebook = jupyter_convert.nb2html
         jupyter_convert.nb2html = lambda *args, **kwargs: body
         try:
@@ -184,9 +278,46 @@ def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
 def on_build_error(error: Exception) -> None:
     """Stop notebooks still executing when the build fails."""
     for execution in _executing.values():
-        execution.process.kill()
-        execution.process.communicate()
+        if execution.process.poll() is None:
+            execution.process.kill()
+            execution.process.communicate()
     _executing.clear()
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Give a translated notebook page's headings the English page's ids, in order.
+
+    mkdocs-jupyter makes ids from the ASCII letters of a heading, which a Chinese heading
+    has few of; with the English ids, links and the language selector's anchors hold.
+    """
+    if not is_notebook(page):
+        return html
+    soup = BeautifulSoup(html, "html.parser")
+    headings = soup.find_all(HEADINGS)
+    if editions.language(config) == "en":
+        _heading_ids[page.file.src_uri] = [str(h["id"]) for h in headings]
+        return html
+    english = _heading_ids.get(page.file.src_uri)
+    if english is None or len(english) != len(headings):
+        raise PluginError(
+            f"{page.file.src_uri}: {len(headings)} headings, the English page has "
+            f"{'none' if english is None else len(english)}: translate each heading once"
+        )
+    toc = {}
+    for heading, new in zip(headings, english, strict=True):
+        toc[heading.get_text(" ", strip=True).rstrip("¶").strip()] = new
+        heading["id"] = new
+        for link in heading.select("a.anchor-link"):
+            link["href"] = f"#{new}"
+    stack = list(page.toc)
+    while stack:
+        item = stack.pop(0)
+        title = BeautifulSoup(item.title, "html.parser").get_text(" ", strip=True)
+        if title.rstrip("¶").strip() not in toc:
+            raise PluginError(f"{page.file.src_uri}: no heading for contents entry {title!r}")
+        item.id = toc[title.rstrip("¶").strip()]
+        stack[:0] = item.children
+    return str(soup)
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
@@ -210,7 +341,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     soup = BeautifulSoup(output, "html.parser")
     _merge_streams(soup)
     _code_cells(soup)
-    _appendix(soup)
+    _appendix(soup, editions.language(config))
     _cell_tags(soup)
 
     def save(uri: str) -> str:
@@ -243,7 +374,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     if article is not None:
         button = soup.new_tag("a", attrs={"class": "md-button", "href": f"{stem}.ipynb"})
         button["download"] = ""
-        button.string = "Download this page as a notebook"
+        button.string = DOWNLOAD[editions.language(config)]
         article.insert(0, button)
     output = str(soup)
     for match in CLASS_ATTRIBUTE.finditer(output):
@@ -305,7 +436,7 @@ def _code_cells(soup: BeautifulSoup) -> None:
         pre.append(code)
 
 
-def _appendix(soup: BeautifulSoup) -> None:
+def _appendix(soup: BeautifulSoup, language: str = "en") -> None:
     """Fold the cells tagged ``appendix`` into one collapsed ``<details>``.
 
     nbconvert writes a tag's class (``celltag_appendix``) on the cell itself for a code cell,
@@ -329,7 +460,7 @@ def _appendix(soup: BeautifulSoup) -> None:
     summary = soup.new_tag("summary")
     heading = next((h for c in cells for h in c.find_all(["h2", "h3"])), None)
     if heading is None:
-        summary.string = "Appendix"
+        summary.string = APPENDIX[language]
     else:
         for permalink in heading.select("a.anchor-link"):
             permalink.decompose()
@@ -350,11 +481,16 @@ def _cell_tags(soup: BeautifulSoup) -> None:
 
 
 def on_pre_build(config: MkDocsConfig) -> None:
-    """Forget the previous build's notebook CSS and timings (``mkdocs serve`` rebuilds)."""
+    """Forget the previous build's notebook CSS and timings (``mkdocs serve`` rebuilds).
+
+    The English build comes first; the other editions' builds keep what it started.
+    """
     _css.clear()
     _classes.clear()
-    on_build_error(RuntimeError("a new build"))
-    execution_report.clear()
+    if editions.language(config) == "en":
+        on_build_error(RuntimeError("a new build"))
+        _heading_ids.clear()
+        execution_report.clear()
 
 
 def on_post_build(config: MkDocsConfig) -> None:
@@ -399,3 +535,8 @@ def prune_css(css: str, used: set[str]) -> str:
                 kept.append(f"{','.join(selectors)}{{{body}}}")
         i = end
     return "".join(kept)
+
+
+if __name__ == "__main__":
+    # The parent reads stdout: the rendered pages, as a JSON list.
+    print(json.dumps(render_notebooks(sys.argv[2:], json.loads(sys.argv[1]))))

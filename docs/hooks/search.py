@@ -10,6 +10,9 @@ this hook adds that attribute to code and output before the search plugin reads 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from bs4 import BeautifulSoup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
@@ -28,3 +31,17 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     for element in marked:
         element["data-search-exclude"] = ""
     return str(soup)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Write the index's non-ASCII text as UTF-8, not as ``\\uXXXX`` escapes.
+
+    The search plugin escapes every non-ASCII character: six bytes for a Chinese character
+    (three in UTF-8) and for each of the word boundaries (U+200B) that jieba marks. Written
+    as UTF-8, the Chinese edition's index is about half the size.
+    """
+    index = Path(config.site_dir) / "search" / "search_index.json"
+    if index.is_file():
+        data = json.loads(index.read_text(encoding="utf-8"))
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        index.write_text(text, encoding="utf-8")

@@ -139,13 +139,6 @@
   // ------------------------------------------------------------------ the five losses
 
   const LOSSES = ["forward_kl", "reverse_kl", "mse", "l1", "cosine"];
-  const LABELS = {
-    forward_kl: "Forward KL(P || Q)",
-    reverse_kl: "Reverse KL(Q || P)",
-    mse: "MSE",
-    l1: "L1",
-    cosine: "Cosine",
-  };
 
   // All five losses of Q = N(mu, sigma^2) in one pass over the grid, as kltutorial.losses
   // defines them:
@@ -571,15 +564,145 @@
     return parseState(url.search);
   }
 
+  // ------------------------------------------------------------------ the page's words
+
+  // Every word the script writes into the page, in each edition's language: "en" on the
+  // English site, "zh" on the Chinese one (<html lang="zh-Hans">). Both languages have the
+  // same keys (tests/js/explorer_words.test.js checks). In a text, {name} stands for a value the
+  // script fills in: a number, formatted the same way in every language, or another text.
+  // "reason.*" translate fitLoss's reasons; the page's data-reason keeps them in English.
+  const WORDS = {
+    en: {
+      "label.forward_kl": "Forward KL(P || Q)",
+      "label.reverse_kl": "Reverse KL(Q || P)",
+      "label.mse": "MSE",
+      "label.l1": "L1",
+      "label.cosine": "Cosine",
+      // The number fields, as their hints name them.
+      "field.mu": "μ",
+      "field.sigma": "σ",
+      "field.m1": "m₁",
+      "field.s1": "s₁",
+      "field.m2": "m₂",
+      "field.s2": "s₂",
+      "hint": "{field} must be {what}: {used} is used until then",
+      "hint.number": "a number",
+      "hint.positive": "a number above 0",
+      "value.undefined": "undefined (Q is zero on the grid)",
+      "axes":
+        "across: μ from {muMin} to {muMax}; up: σ from {sigmaMin} to {sigmaMax} (log scale)",
+      "fit.where": "mu {mu}, sigma {sigma}",
+      "fit.ended": "{reason}: {where}",
+      "fit.unconverged": "not converged: {where} ({reason})",
+      "reason.converged": "converged",
+      "reason.converged to within tol (a flat or kinked minimum)":
+        "converged to within tol (a flat or kinked minimum)",
+      "reason.mu left the grid": "mu left the grid",
+      "reason.sigma grew past the grid's width": "sigma grew past the grid's width",
+      "reason.sigma shrank below half the grid spacing":
+        "sigma shrank below half the grid spacing",
+      "reason.still moving after the step budget": "still moving after the step budget",
+    },
+    zh: {
+      "label.forward_kl": "前向 KL(P || Q)",
+      "label.reverse_kl": "反向 KL(Q || P)",
+      "label.mse": "MSE",
+      "label.l1": "L1",
+      "label.cosine": "余弦相似度",
+      "field.mu": "μ",
+      "field.sigma": "σ",
+      "field.m1": "m₁",
+      "field.s1": "s₁",
+      "field.m2": "m₂",
+      "field.s2": "s₂",
+      "hint": "{field} 必须是{what}：在此之前仍使用 {used}",
+      "hint.number": "一个数",
+      "hint.positive": "大于 0 的数",
+      "value.undefined": "无定义（Q 在网格上处处为零）",
+      "axes":
+        "横向：μ 从 {muMin} 到 {muMax}；纵向：σ 从 {sigmaMin} 到 {sigmaMax}（对数刻度）",
+      "fit.where": "μ = {mu}，σ = {sigma}",
+      "fit.ended": "{reason}：{where}",
+      "fit.unconverged": "未收敛：{where}（{reason}）",
+      "reason.converged": "已收敛",
+      "reason.converged to within tol (a flat or kinked minimum)":
+        "在容差 tol 内收敛（平坦或有折点的极小值）",
+      "reason.mu left the grid": "μ 离开了网格",
+      "reason.sigma grew past the grid's width": "σ 超过了网格的宽度",
+      "reason.sigma shrank below half the grid spacing":
+        "σ 缩小到了网格间距的一半以下",
+      "reason.still moving after the step budget": "用完步数预算时仍在移动",
+    },
+  };
+
+  // The losses' English names.
+  const LABELS = {};
+  for (const name of LOSSES) LABELS[name] = WORDS.en[`label.${name}`];
+
+  // The number fields; the widths must be above 0.
+  const FIELDS = ["mu", "sigma", "m1", "s1", "m2", "s2"];
+
+  // The words' language for a page's language tag (<html lang>): "zh" for any Chinese tag
+  // ("zh-Hans"), else "en".
+  function languageOf(tag) {
+    return /^zh(-|$)/i.test(String(tag || "")) ? "zh" : "en";
+  }
+
+  // The text of key in language lang, with each {name} replaced by values[name].
+  function say(lang, key, values) {
+    const words = Object.hasOwn(WORDS, lang) ? WORDS[lang] : WORDS.en;
+    if (!Object.hasOwn(words, key)) throw new Error(`no words for ${key} in ${lang}`);
+    return words[key].replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  }
+
+  // The hint of a number field whose text is no valid value; used is the value in use.
+  function hintText(lang, key, used) {
+    const what = say(lang, POSITIVE.has(key) ? "hint.positive" : "hint.number");
+    return say(lang, "hint", { field: say(lang, `field.${key}`), what, used });
+  }
+
+  // A loss's value as its panel shows it.
+  function valueText(lang, value) {
+    return Number.isNaN(value) ? say(lang, "value.undefined") : value.toPrecision(10);
+  }
+
+  // What a landscape's axes span.
+  function axesText(lang, box) {
+    return say(lang, "axes", {
+      muMin: box.muMin,
+      muMax: box.muMax,
+      sigmaMin: Math.exp(box.logSigmaMin).toPrecision(2),
+      sigmaMax: Math.exp(box.logSigmaMax).toPrecision(3),
+    });
+  }
+
+  // How a fit ended: the reason in full unless it is plain "converged" (a fit that stopped
+  // on a flat or kinked minimum says so, and one that did not converge says why).
+  function fitText(lang, result) {
+    const where = say(lang, "fit.where", {
+      mu: result.mu.toFixed(3),
+      sigma: result.sigma.toFixed(3),
+    });
+    const key = `reason.${result.reason}`;
+    const reason = Object.hasOwn(WORDS.en, key) ? say(lang, key) : result.reason;
+    return say(lang, result.converged ? "fit.ended" : "fit.unconverged", { where, reason });
+  }
+
   const api = {
     DEFAULTS,
+    FIELDS,
     GRIDS,
     LABELS,
     LOSSES,
+    WORDS,
+    axesText,
     fitLoss,
+    fitText,
     formatState,
+    hintText,
     landscape,
     landscapeBox,
+    languageOf,
     linkedState,
     linspace,
     losses,
@@ -587,7 +710,9 @@
     parseField,
     parseState,
     ranks,
+    say,
     trapezoidWeights,
+    valueText,
   };
 
   if (typeof module !== "undefined" && module.exports) module.exports = api;
@@ -599,8 +724,6 @@
 
   const LANDSCAPE_SIZE = 100;
   const URL_DELAY = 200;
-  // The number fields and the names their hints use.
-  const FIELDS = { mu: "μ", sigma: "σ", m1: "m₁", s1: "s₁", m2: "m₂", s2: "s₂" };
 
   function start() {
     const host = document.getElementById("kl-explorer");
@@ -654,6 +777,8 @@
   class Explorer {
     constructor(host) {
       this.host = host;
+      // The words' language: the page's (<html lang="zh-Hans"> on the Chinese site).
+      this.lang = languageOf(document.documentElement.lang);
       this.path = window.location.pathname;
       this.state = parseState(window.location.search);
       this.inputs = {};
@@ -666,7 +791,7 @@
         this.inputs[el.name] = el;
       });
       // Each number field gets a hint, shown while its text is not a valid value.
-      for (const key of Object.keys(FIELDS)) {
+      for (const key of FIELDS) {
         const input = this.inputs[key];
         const hint = document.createElement("span");
         hint.id = `${input.id}-hint`;
@@ -710,7 +835,7 @@
     }
 
     bind() {
-      for (const key of Object.keys(FIELDS)) {
+      for (const key of FIELDS) {
         const input = this.inputs[key];
         input.addEventListener("input", () => {
           const value = parseField(key, input.value);
@@ -768,8 +893,7 @@
         return;
       }
       input.setAttribute("aria-invalid", "true");
-      const what = POSITIVE.has(key) ? "a number above 0" : "a number";
-      hint.textContent = `${FIELDS[key]} must be ${what}: ${this.state[key]} is used until then`;
+      hint.textContent = hintText(this.lang, key, this.state[key]);
       hint.hidden = false;
     }
 
@@ -782,7 +906,7 @@
 
     writeInputs() {
       for (const key of Object.keys(DEFAULTS)) this.inputs[key].value = String(this.state[key]);
-      for (const key of Object.keys(FIELDS)) this.flag(key, false);
+      for (const key of FIELDS) this.flag(key, false);
       this.syncSliders();
     }
 
@@ -814,10 +938,7 @@
       }
       const values = losses(this.problem, s.mu, s.sigma);
       for (const name of LOSSES) {
-        const value = values[name];
-        this.panels[name].value.textContent = Number.isNaN(value)
-          ? "undefined (Q is zero on the grid)"
-          : value.toPrecision(10);
+        this.panels[name].value.textContent = valueText(this.lang, values[name]);
       }
       this.drawCurves();
       this.drawMarkers();
@@ -906,11 +1027,7 @@
           image.data[4 * i + 3] = 255;
         }
         context.putImageData(image, 0, 0);
-        const box = this.land.box;
-        panel.axes.textContent =
-          `across: μ from ${box.muMin} to ${box.muMax}; up: σ from ` +
-          `${Math.exp(box.logSigmaMin).toPrecision(2)} to ` +
-          `${Math.exp(box.logSigmaMax).toPrecision(3)} (log scale)`;
+        panel.axes.textContent = axesText(this.lang, this.land.box);
         // A fit's path belongs to the landscape it ran on.
         panel.animation = null;
         this.showPath(panel, [], false);
@@ -945,11 +1062,7 @@
         const result = fitLoss(this.problem, name, s.mu, s.sigma);
         this.fits[name] = result;
         const panel = this.panels[name];
-        // The reason in full unless it is plain "converged": a fit that stopped on a flat
-        // or kinked minimum says so, and one that did not converge says why.
-        const where = `mu ${result.mu.toFixed(3)}, sigma ${result.sigma.toFixed(3)}`;
-        if (!result.converged) panel.end.textContent = `not converged: ${where} (${result.reason})`;
-        else panel.end.textContent = `${result.reason}: ${where}`;
+        panel.end.textContent = fitText(this.lang, result);
         panel.end.dataset.mu = String(result.mu);
         panel.end.dataset.sigma = String(result.sigma);
         panel.end.dataset.loss = String(result.loss);

@@ -71,12 +71,18 @@ def site_root_path(site: Path) -> str:
 
 
 def sitemap_paths(site: Path) -> list[str]:
-    """The URL paths of the sitemap's absolute URLs (whose host is the configured site_url)."""
-    tree = ET.parse(site / "sitemap.xml")
-    locs = [el.text or "" for el in tree.iter() if el.tag.endswith("}loc") or el.tag == "loc"]
-    paths = [urlsplit(loc.strip()).path or "/" for loc in locs]
-    if not paths:
-        pytest.fail(f"{site / 'sitemap.xml'} lists no page")
+    """The URL paths of the sitemaps' absolute URLs (whose host is the configured site_url).
+
+    The English edition's sitemap is at the root, each other edition's in its folder.
+    """
+    paths = []
+    for sitemap in [site / "sitemap.xml", *sorted(site.glob("*/sitemap.xml"))]:
+        tree = ET.parse(sitemap)
+        locs = [el.text or "" for el in tree.iter() if el.tag.endswith("}loc") or el.tag == "loc"]
+        found = [urlsplit(loc.strip()).path or "/" for loc in locs]
+        if not found:
+            pytest.fail(f"{sitemap} lists no page")
+        paths += found
     return paths
 
 

@@ -37,6 +37,18 @@ OVER_BUDGET: dict[str, tuple[float, float]] = {
     "/numerical_stability/": (930, 40),
     "/original_experiment/": (1130, 40),
     "/reference/": (1040, 40),
+    # The Chinese edition: its search index is larger (308 KB against 227 KB).
+    "/zh/": (860, 40),
+    "/zh/asymmetry/": (990, 40),
+    "/zh/definition/": (1060, 40),
+    "/zh/estimators/": (1340, 47),
+    "/zh/f_divergences/": (1190, 43),
+    "/zh/kl_in_ml/": (1260, 53),
+    "/zh/kl_vs_other_losses/": (1160, 40),
+    "/zh/multivariate/": (1110, 40),
+    "/zh/numerical_stability/": (1020, 40),
+    "/zh/original_experiment/": (1220, 40),
+    "/zh/reference/": (1130, 40),
 }
 
 

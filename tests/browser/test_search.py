@@ -25,12 +25,12 @@ RESULT_PAGES = """() => [...document.querySelectorAll("li.md-search-result__item
   .map((link) => new URL(link.href).pathname)"""
 
 
-def search(browser: Any, server: Server, query: str) -> list[str]:
-    """Type a query into the home page's search box; the result pages, best first."""
+def search(browser: Any, server: Server, query: str, home: str = "/") -> list[str]:
+    """Type a query into a home page's search box; the result pages, best first."""
     context = new_context(browser, server)
     try:
         page = context.new_page()
-        page.goto(server.url("/"), wait_until="load")
+        page.goto(server.url(home), wait_until="load")
         # On a wide screen the search box sits in the header; on a narrow one a button opens it.
         opener = page.locator("label.md-header__button[for='__search']")
         if opener.is_visible():
@@ -68,3 +68,18 @@ def test_the_index_holds_the_prose_not_the_code(site_dir: Path) -> None:
     prose = " ".join(d["text"] for d in docs)
     assert "Gibbs" in prose
     assert "reverse KL" in prose
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    # 散度: the home page, titled KL 散度; 模式寻找: the glossary, which defines it.
+    [("交叉熵", "/zh/definition/"), ("散度", "/zh/"), ("模式寻找", "/zh/glossary/")],
+)
+def test_chinese_search_finds_the_page_about_the_word(
+    browser: Any, server: Server, query: str, expected: str
+) -> None:
+    # jieba segments the Chinese index at build time (requirements.txt), the browser the query.
+    results = search(browser, server, query, home="/zh/")
+    assert results, f"searching {query!r} on the Chinese site finds nothing"
+    assert all(r.startswith("/zh/") for r in results), f"{query!r}: {results[:5]}"
+    assert expected in results[:3], f"searching {query!r} lists {results[:3]} first, not {expected}"
