@@ -379,7 +379,7 @@ CODE_BLOCKS_JS = """() => {
     return {
       index,
       ...describe(block),
-      hasButton: !!block.querySelector('button.md-code__button[title="Copy to clipboard"]'),
+      hasButton: !!block.querySelector('button.md-code__button[data-md-type="copy"]'),
       next: nextIsBlock ? describe(next) : null,
     };
   });
@@ -391,7 +391,7 @@ def copy_with_button(page: Any, index: int) -> str:
     page.evaluate("(text) => navigator.clipboard.writeText(text)", SENTINEL)
     block = page.locator(f'[data-kl-test-block="{index}"]')
     block.hover()
-    block.locator('button.md-code__button[title="Copy to clipboard"]').click()
+    block.locator('button.md-code__button[data-md-type="copy"]').click()
     page.wait_for_function(
         "(sentinel) => navigator.clipboard.readText().then((t) => t !== sentinel)",
         arg=SENTINEL,
