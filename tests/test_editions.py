@@ -178,16 +178,23 @@ def test_language_tags(name: str) -> None:
 @pytest.mark.parametrize("name", PAGES)
 def test_the_language_selector_links_to_the_same_page(edition: str, name: str) -> None:
     page = built(edition, name)
-    links = soup(edition, name).select("a.md-select__link[hreflang], link[hreflang]")
-    targets = {str(a["hreflang"]): str(a["href"]) for a in links}
-    assert sorted(targets) == ["en", "zh-Hans"], f"{page}: {targets}"
-    for lang, href in targets.items():
-        assert not href.startswith(("/", "http")), f"{page}: {href} is not relative"
-        target = (page.parent / href).resolve()
-        if target.is_dir():
-            target = target / "index.html"
-        there = {"en": "en", "zh-Hans": "zh"}[lang]
-        assert target == built(there, name).resolve(), f"{page}: {lang} -> {href}"
+
+    def targets(selector: str) -> dict[str, Path]:
+        links = soup(edition, name).select(selector)
+        found = {str(a["hreflang"]): str(a["href"]) for a in links}
+        assert sorted(found) == ["en", "zh-Hans"], f"{page}: {selector}: {found}"
+        for href in found.values():
+            assert not href.startswith(("/", "http")), f"{page}: {href} is not relative"
+        return {lang: (page.parent / href).resolve() / "index.html" for lang, href in found.items()}
+
+    there = {"en": "en", "zh-Hans": "zh"}
+    # The selector: the same page; the head's alternates: each edition's home, whose
+    # sitemap.xml Material's script reads.
+    for lang, target in targets("a.md-select__link[hreflang]").items():
+        assert target == built(there[lang], name).resolve(), f"{page}: {lang}"
+    for lang, target in targets("link[rel=alternate][hreflang]").items():
+        assert target == built(there[lang], "index.md").resolve(), f"{page}: {lang}"
+        assert (target.parent / "sitemap.xml").is_file()
 
 
 # ---------------------------------------------------------------- the Chinese text
@@ -211,14 +218,21 @@ def test_the_glossaries_list_the_same_terms_and_pages() -> None:
     assert [(zh, en, page) for en, zh, page in english] == chinese
 
 
+def glossary_rows(source: Path) -> list[str]:
+    """The first cell of each row of a glossary's Markdown table: its terms."""
+    rows = [
+        line for line in source.read_text(encoding="utf-8").splitlines() if line.startswith("| ")
+    ]
+    return [row.split("|")[1].strip() for row in rows[2:]]  # below the header and its rule
+
+
 @pytest.mark.parametrize(
-    ("edition", "row"), [("en", r) for r in range(28)] + [("zh", r) for r in range(28)]
+    ("edition", "row"),
+    [("en", i) for i in range(len(glossary_rows(DOCS / "glossary.md")))]
+    + [("zh", i) for i in range(len(glossary_rows(ZH / "glossary.md")))],
 )
 def test_each_glossary_term_is_the_one_its_page_uses(edition: str, row: int) -> None:
-    rows = glossary(edition)
-    if row >= len(rows):
-        pytest.fail(f"the glossary has {len(rows)} rows, the test expects at least {row + 1}")
-    term, _, stem = rows[row]
+    term, _, stem = glossary(edition)[row]
     source = next(p for p in PAGES if Path(p).stem == stem)
     text = prose(edition, source)
     found = term.lower() in text.lower() if edition == "en" else term in text

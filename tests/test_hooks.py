@@ -102,6 +102,7 @@ def test_old_figure_keys_are_pruned_from_the_cache(project: Path) -> None:
 # two-element set agree by chance half the time, so four seeds miss such a figure 1 time in 8.
 HASH_SEEDS = ("0", "1", "2", "3")
 FIGURES = sorted((ROOT / "docs" / "figures").glob("*.py"))
+LANGUAGES = ("en", "zh")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +111,12 @@ def drawings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     runs = {}
     for seed in HASH_SEEDS:
         out = tmp_path_factory.mktemp(f"hashseed{seed}")
-        args = [str(path) for s in FIGURES for path in (s, out / f"{s.stem}.svg")]
+        args = [
+            str(item)
+            for s in FIGURES
+            for language in LANGUAGES
+            for item in (s, out / f"{s.stem}-{language}.svg", language)
+        ]
         command = [sys.executable, figures.__file__, *args]
         env = {**os.environ, "PYTHONHASHSEED": seed}
         process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
@@ -121,15 +127,17 @@ def drawings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {seed: out for seed, (out, _) in runs.items()}
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("script", FIGURES, ids=lambda p: p.stem)
 def test_figures_are_byte_identical_across_processes_and_hash_seeds(
-    script: Path, drawings: dict[str, Path]
+    script: Path, language: str, drawings: dict[str, Path]
 ) -> None:
-    svgs = {seed: (out / f"{script.stem}.svg").read_bytes() for seed, out in drawings.items()}
+    name = f"{script.stem}-{language}.svg"
+    svgs = {seed: (out / name).read_bytes() for seed, out in drawings.items()}
     first = svgs[HASH_SEEDS[0]]
     assert b"<svg" in first
     differ = [seed for seed, svg in svgs.items() if svg != first]
-    assert not differ, f"PYTHONHASHSEED={differ} draw {script.name} unlike {HASH_SEEDS[0]}"
+    assert not differ, f"PYTHONHASHSEED={differ} draw {name} unlike {HASH_SEEDS[0]}"
 
 
 def test_katex_files_the_site_serves_are_installed() -> None:

@@ -13,9 +13,10 @@ The two builds share the hooks' modules (MkDocs loads a hook once per process): 
 notebook pages run once, in the English build, and the Chinese pages take their outputs
 (``notebooks.py``); every edition's figures are drawn by the first build (``figures.py``).
 
-The language selector (Material's ``extra.alternate``) links to the other edition's home
-page; this hook points it, and the ``<link rel="alternate">`` elements of the page head,
-at the same page in each edition.
+The language selector (Material's ``extra.alternate``) links to each edition's home page;
+this hook points its links at the same page in each edition, so that they work without
+JavaScript. The ``<link rel="alternate">`` elements of the page head keep the editions'
+home pages: Material's script reads each edition's ``sitemap.xml`` from there.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ _shared: list[str] = []
 
 def language(config: MkDocsConfig) -> str:
     """The edition a configuration builds: ``"en"`` or ``"zh"``."""
-    return THEME_LANGUAGES[config.theme["language"]]
+    return THEME_LANGUAGES[config.theme.get("language", "en")]
 
 
 def docs_dir(root: Path, edition: str) -> Path:
@@ -135,41 +136,43 @@ def twin_url(page_url: str, here: str, there: str) -> str:
 
 
 class TwinLinks(HTMLParser):
-    """The source spans and attributes of the start tags with an ``hreflang``."""
+    """The source spans and attributes of the language selector's links."""
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.line_starts = line_starts(text)
-        self.found: list[tuple[int, int, str, list[tuple[str, str | None]]]] = []
+        self.found: list[tuple[int, int, list[tuple[str, str | None]]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("a", "link") and dict(attrs).get("hreflang"):
+        values = dict(attrs)
+        if tag == "a" and values.get("hreflang") and "md-select__link" in str(values.get("class")):
             line, column = self.getpos()
             start = self.line_starts[line - 1] + column
             text = self.get_starttag_text() or ""
-            self.found.append((start, start + len(text), tag, attrs))
+            self.found.append((start, start + len(text), attrs))
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Point the language selector and ``<link rel="alternate">`` at this page's twins.
+    """Point the language selector's links at this page in each edition.
 
-    Both are in the page's head and header, before the first ``</header>``: only that part
-    is parsed, and only the tags found are rewritten.
+    The selector is in the page's header: only the HTML up to the first ``</header>`` is
+    parsed, and only the links found are rewritten.
     """
     here = language(config)
     editions = {a["lang"]: a["edition"] for a in config.extra.get("alternate", [])}
-    header = output[: output.find("</header>") % (len(output) + 1)]
+    header_end = output.find("</header>")
+    header = output if header_end < 0 else output[:header_end]
     finder = TwinLinks(header)
     finder.feed(header)
     pieces, last = [], 0
-    for start, end, tag, attrs in finder.found:
+    for start, end, attrs in finder.found:
         values = dict(attrs)
         values["href"] = twin_url(page.url, here, editions[values["hreflang"] or ""])
         text = " ".join(
             f'{name}="{html.escape(value, quote=True)}"' if value is not None else name
             for name, value in values.items()
         )
-        pieces += [output[last:start], f"<{tag} {text}>"]
+        pieces += [output[last:start], f"<a {text}>"]
         last = end
     pieces.append(output[last:])
     return "".join(pieces)

@@ -106,7 +106,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 def cache_folder(base: Path, root: Path, edition: str) -> Path:
     """An edition's folder of mkdocs-jupyter's cache, under the current source key."""
-    return base.parent / "-".join([base.name, *[edition][: edition != "en"], source_key(root)])
+    suffix = source_key(root) if edition == "en" else f"{edition}-{source_key(root)}"
+    return base.parent / f"{base.name}-{suffix}"
 
 
 def is_notebook(page: Page) -> bool:

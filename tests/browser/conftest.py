@@ -139,7 +139,7 @@ def expected_formulas(page: SitePage) -> int:
     Prose pages: arithmatex wraps each formula in a ``span.arithmatex`` or
     ``div.arithmatex`` of the built HTML. Notebook pages write ``$`` in their markdown cells
     (typeset at build time by ``docs/hooks/katex.py``): count them in the jupytext source
-    ``docs/<page>.py``.
+    ``docs/<page>.py`` (``docs/zh/<page>.py`` for the Chinese edition).
     """
     raw = page.file.read_text(encoding="utf-8")
     counter = _ClassCounter("arithmatex")
@@ -148,7 +148,7 @@ def expected_formulas(page: SitePage) -> int:
     if is_notebook(page):
         import jupytext
 
-        source = ROOT / "docs" / f"{page.slug}.py"
+        source = ROOT / "docs" / f"{page.path.strip('/')}.py"  # zh/<name>.py: in docs/zh/
         if not source.is_file():
             pytest.fail(f"notebook page {page.path}: its source {source} is missing")
         notebook = jupytext.read(source)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 RESULTS_SHOWN = """() => {
   const meta = document.querySelector(".md-search-result__meta");
   return document.querySelectorAll("li.md-search-result__item").length > 0
-    || /no matching/i.test(meta ? meta.textContent : "");
+    || /no matching|没有找到/i.test(meta ? meta.textContent : "");
 }"""
 
 # The page path of each result, best first (a result's first link is its page).
