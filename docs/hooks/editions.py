@@ -21,21 +21,20 @@ home pages: Material's script reads each edition's ``sitemap.xml`` from there.
 
 from __future__ import annotations
 
-import html
 import logging
 import posixpath
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-# katex.py is beside this file: mkdocs puts this folder on sys.path while it loads hooks.
-from katex import line_starts
 from mkdocs.commands.build import build
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.yaml import yaml_load
+
+# start_tags.py is beside this file: mkdocs puts this folder on sys.path while it loads hooks.
+from start_tags import Attributes, rewrite
 
 log = logging.getLogger("mkdocs.hooks.editions")
 
@@ -135,21 +134,11 @@ def twin_url(page_url: str, here: str, there: str) -> str:
     return link + "/" if target.endswith("/") or not target else link
 
 
-class TwinLinks(HTMLParser):
-    """The source spans and attributes of the language selector's links."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.line_starts = line_starts(text)
-        self.found: list[tuple[int, int, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "a" and values.get("hreflang") and "md-select__link" in str(values.get("class")):
-            line, column = self.getpos()
-            start = self.line_starts[line - 1] + column
-            text = self.get_starttag_text() or ""
-            self.found.append((start, start + len(text), attrs))
+def is_selector_link(tag: str, attrs: Attributes) -> bool:
+    """Whether a start tag is a link of Material's language selector."""
+    return (
+        tag == "a" and bool(attrs.get("hreflang")) and "md-select__link" in str(attrs.get("class"))
+    )
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
@@ -160,19 +149,11 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """
     here = language(config)
     editions = {a["lang"]: a["edition"] for a in config.extra.get("alternate", [])}
-    header_end = output.find("</header>")
-    header = output if header_end < 0 else output[:header_end]
-    finder = TwinLinks(header)
-    finder.feed(header)
-    pieces, last = [], 0
-    for start, end, attrs in finder.found:
-        values = dict(attrs)
-        values["href"] = twin_url(page.url, here, editions[values["hreflang"] or ""])
-        text = " ".join(
-            f'{name}="{html.escape(value, quote=True)}"' if value is not None else name
-            for name, value in values.items()
-        )
-        pieces += [output[last:start], f"<a {text}>"]
-        last = end
-    pieces.append(output[last:])
-    return "".join(pieces)
+
+    def twin(tag: str, values: Attributes) -> Attributes:
+        return {**values, "href": twin_url(page.url, here, editions[values["hreflang"] or ""])}
+
+    end = output.find("</header>")
+    if end < 0:
+        return rewrite(output, is_selector_link, twin)
+    return rewrite(output[:end], is_selector_link, twin) + output[end:]

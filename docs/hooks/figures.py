@@ -86,7 +86,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for it before the files are copied.
     """
     root = Path(config.config_file_path).parent
-    scripts = sorted((root / "docs" / "figures").glob("*.py"))
+    scripts = sorted((editions.docs_dir(root, "en") / "figures").glob("*.py"))
     every = {language: cache_paths(root, scripts, language) for language in editions.LANGUAGES}
     language = editions.language(config)
     targets = every[language]
