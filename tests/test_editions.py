@@ -271,14 +271,34 @@ def running_text(name: str) -> str:
     return copy.get_text("")
 
 
+CJK = "\u3400-\u9fff"
+FULL_WIDTH = "，。：；！？、）」”"
+
+
+def inline_blocks(name: str) -> list[str]:
+    """The text of each paragraph, heading, list item and table cell of a Chinese page."""
+    copy = BeautifulSoup(str(article("zh", name)), "html.parser")
+    for element in copy.select(f"{NOT_PROSE}, output"):
+        element.replace_with("X")
+    blocks = copy.select("p, h1, h2, h3, h4, h5, h6, li, td, th, summary, figcaption")
+    return [b.get_text("") for b in blocks if not b.find(["p", "ul", "ol", "div", "table"])]
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_chinese_typography(name: str) -> None:
     text = running_text(name)
     assert HAN.search(text), f"{name}: no Chinese prose"
-    half = re.findall(r"[\u3400-\u9fff][,.;:?!](?=\s|$)", text)
+    half = re.findall(r"[\u3400-\u9fff][,.;:?!](?=[\u3400-\u9fff\s]|$)", text)
     assert not half, f"{name}: half-width punctuation after Chinese: {half[:5]}"
     gaps = re.findall(r"[\u3400-\u9fff] +[\u3400-\u9fff]", text)
     assert not gaps, f"{name}: a space between Chinese characters: {gaps[:5]}"
+    # Within a paragraph, a line break after Chinese text shows as a space too.
+    breaks = [
+        gap
+        for block in inline_blocks(name)
+        for gap in re.findall(f"[{CJK}{FULL_WIDTH}]\\s+[{CJK}（「“]", block)
+    ]
+    assert not breaks, f"{name}: a space or line break in Chinese text: {breaks[:5]}"
     slanted = [
         em.get_text() for em in article("zh", name).select("em, i") if HAN.search(em.get_text())
     ]
