@@ -333,7 +333,7 @@ DERIVED.setdefault("definition", {})["25"] = Oracle(
     "the exercise's arithmetic: (0.5/0.1)^2 of 0.5 ln((0.5/0.9)(0.5/0.1))... written 25/9",
     lambda: (0.5 / 0.1) ** 2,
 )
-DERIVED.setdefault("estimators", {}).update(
+DERIVED.setdefault("estimator_accuracy", {}).update(
     {
         "199": Oracle(
             "(std k1 / std k3)^2 at mu = 0.1, from the closed forms",
@@ -367,7 +367,7 @@ DERIVED.setdefault("original_experiment", {}).update(
 
 
 ALLOWED: dict[str, dict[str, str]] = {
-    "estimators": {
+    "estimator_accuracy": {
         "1e-15": "the range of |log r| that tests/test_estimators.py checks k3 over, an input",
         "30": "the other end of that range",
         "1000": "the figure's y-axis limit, set in docs/figures/estimator_variance.py",

@@ -305,6 +305,15 @@ def test_chinese_typography(name: str) -> None:
     assert not slanted, f"{name}: Chinese in italics: {slanted[:5]}"
 
 
+@pytest.mark.parametrize("edition", list(editions.LANGUAGES))
+@pytest.mark.parametrize("name", PAGES)
+def test_no_markdown_is_left_unrendered(edition: str, name: str) -> None:
+    """No ``**`` shows as text: CommonMark (the notebooks' renderer) closes ``**`` only when
+    it is followed by a space or punctuation, so ``**术语。**正文`` stays literal there."""
+    left = re.findall(r".{0,12}\*\*.{0,12}", prose(edition, name))
+    assert not left, f"{edition}/{name}: unrendered emphasis {left[:3]}"
+
+
 def test_the_original_experiment_credits_both_sources_and_corrects_the_slips() -> None:
     text = prose("zh", "original_experiment.py")
     links = [str(a.get("href")) for a in article("zh", "original_experiment.py").select("a")]

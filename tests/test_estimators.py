@@ -351,7 +351,7 @@ def test_k3_has_infinite_variance_for_the_wide_q_under_p() -> None:
 
 
 def test_prose_numbers_derived_from_the_outputs() -> None:
-    page = (ROOT / "docs" / "estimators.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "estimator_accuracy.md").read_text(encoding="utf-8")
     # "k3 needs (20 / 1.4166)^2 ~ 199 times fewer samples than k1"
     assert "(20 / 1.4166)^2 \\approx 199" in page
     assert round((20 / 1.4166) ** 2) == 199

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from jinja2 import Environment
 from mkdocs.config import load_config
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +68,20 @@ def test_notebook_cache_lives_under_the_package_key() -> None:
     plugin.config["cache_dir"] = ".cache/mkdocs-jupyter"
     notebooks.on_config(config)
     cache_dir = Path(plugin.config["cache_dir"])
-    assert cache_dir.name == f"mkdocs-jupyter-{figures.source_key(ROOT)}"
+    assert cache_dir.name == f"mkdocs-jupyter-{notebooks.notebook_key(ROOT)}"
     assert cache_dir.parent == ROOT / ".cache"
+
+
+def test_a_change_in_the_notebook_hook_changes_the_notebook_key(project: Path) -> None:
+    hook = project / "docs" / "hooks" / "notebooks.py"
+    hook.parent.mkdir(parents=True)
+    shutil.copy(ROOT / "docs" / "hooks" / "notebooks.py", hook)
+    before = notebooks.notebook_key(project)
+    hook.write_text(hook.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    changed_hook = notebooks.notebook_key(project)
+    assert changed_hook != before
+    (project / "kltutorial" / "losses.py").write_text("# changed\n", encoding="utf-8")
+    assert notebooks.notebook_key(project) not in {before, changed_hook}
 
 
 def test_old_figure_keys_are_pruned_from_the_cache(project: Path) -> None:
@@ -147,6 +161,17 @@ def test_katex_files_the_site_serves_are_installed() -> None:
     assert list((dist / "fonts").glob("*.woff2")), "KaTeX's fonts are missing"
 
 
+def test_every_katex_font_is_optional_so_a_late_font_moves_nothing() -> None:
+    css = (ROOT / "node_modules" / "katex" / "dist" / "katex.min.css").read_text(encoding="utf-8")
+    served = assets.optional_fonts(css)
+    faces = re.findall(r"@font-face\{([^}]*)\}", served)
+    assert len(faces) >= 20, f"only {len(faces)} @font-face rules in KaTeX's stylesheet"
+    assert all(face.startswith("font-display:optional;") for face in faces)
+    assert served.replace("font-display:optional;", "") == css  # nothing else changed
+    with pytest.raises(PluginError, match="font-display"):
+        assets.optional_fonts(served)
+
+
 def test_pruned_notebook_css_keeps_exactly_the_rules_a_page_can_match() -> None:
     css = (
         ":root{--jp-x:1px}"
@@ -166,6 +191,25 @@ def test_pruned_notebook_css_keeps_exactly_the_rules_a_page_can_match() -> None:
         ".jp-Cell:not(.jp-mod-hidden){d:4}"
         ".jp-Cell :is(.jp-Unused,.jp-X):hover{h:8}"
         "@media print{.jp-Output{f:6}}"
+    )
+
+
+def test_pruned_notebook_css_keeps_exactly_the_variables_a_kept_rule_reads() -> None:
+    css = (
+        ":root{--jp-read:1px;--jp-unread:2px;--jp-chain:var(--jp-mid);--jp-mid:var(--jp-deep);"
+        '--jp-deep:red;--jp-bare:url(data:image/png;base64,AA);--jp-sep:";(";'
+        '--jp-icon:url("data:image/svg+xml;utf8,<svg>;</svg>");--jp-nobody:var(--jp-deep)}'
+        ".jp-Cell{margin:var(--jp-read);color:var( --jp-chain);content:var(--jp-sep);"
+        "background:var(--jp-icon),var(--jp-bare)}"
+        "@media print{.jp-Output{border:var(--jp-missing,1px)}}"
+    )
+    assert notebooks.prune_variables(css) == (
+        ":root{--jp-read:1px;--jp-chain:var(--jp-mid);--jp-mid:var(--jp-deep);"
+        '--jp-deep:red;--jp-bare:url(data:image/png;base64,AA);--jp-sep:";(";'
+        '--jp-icon:url("data:image/svg+xml;utf8,<svg>;</svg>")}'
+        ".jp-Cell{margin:var(--jp-read);color:var( --jp-chain);content:var(--jp-sep);"
+        "background:var(--jp-icon),var(--jp-bare)}"
+        "@media print{.jp-Output{border:var(--jp-missing,1px)}}"
     )
 
 

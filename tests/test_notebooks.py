@@ -22,6 +22,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
+from bs4 import BeautifulSoup
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,3 +134,36 @@ def test_visible_code_is_mostly_not_plotting(name: str) -> None:
     lines = sum(len([line for line in c.splitlines() if line.strip()]) for c in code)
     plotting = sum(_plotting_lines(c) for c in code)
     assert plotting * 5 <= lines, f"{name}: {plotting} of {lines} code lines draw"
+
+
+# "The code on this page ran in 41.3 s when the site was built; ..." in each edition.
+RAN_FOR = {
+    "": re.compile(r"^The code on this page ran in (\d+\.\d) s when the site was built; "),
+    "zh": re.compile(r"^构建本站时，本页代码运行了 (\d+\.\d) 秒；"),
+}
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_a_notebook_page_ends_with_how_long_its_code_ran(name: str) -> None:
+    """One run's time, after the last cell, in each edition's words; within the build's own.
+
+    The build's table (build/execution-times.txt) times the whole process that ran the
+    notebook, kernel start included, so the page's time can only be shorter.
+    """
+    site = Path(os.environ.get("KLTUTORIAL_SITE_DIR") or ROOT / "site")
+    seconds = {}
+    for folder, pattern in RAN_FOR.items():
+        page = site / folder / name / "index.html"
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        lines = soup.select("p.kl-execution-time")
+        assert len(lines) == 1, f"{page}: {len(lines)} execution-time lines"
+        assert soup.select("div.jp-Cell"), f"{page}: no cell"
+        assert lines[0].find_next("div", class_="jp-Cell") is None, f"{page}: a cell follows it"
+        found = pattern.match(lines[0].get_text())
+        assert found, f"{page}: {lines[0].get_text()!r}"
+        seconds[folder] = float(found.group(1))
+    assert seconds[""] == seconds["zh"] > 0, f"{name}: {seconds} (one run renders both)"
+    report = ROOT / "build" / "execution-times.txt"
+    row = re.search(rf"^notebook +{name}\.py +(\d+\.\d)", report.read_text(), re.MULTILINE)
+    if row:  # this build ran the notebook (a cached page states an earlier run's time)
+        assert seconds[""] <= float(row.group(1)), f"{name}: {seconds['']} s > {row.group(1)}"

@@ -240,6 +240,7 @@ SKIPPED_CLASSES = {
     "zeroclipboard-container",
     "footnote-ref",  # the [1] of a footnote, a label
     "footnote-backref",
+    "kl-execution-time",  # a notebook page's run time, tests/test_notebooks.py checks it
 }
 BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "summary", "dt", "dd"}
 BLOCKS |= {"div", "blockquote", "figcaption", "caption", "details", "tr", "ul", "ol", "table"}

@@ -6,8 +6,10 @@ executed; after the build, ``notebooks.py`` writes the table to
 ``make test`` prints it. The examples that pages include are run by the tests, not by the
 build (``tests/test_docs_examples.py`` adds their times to ``build/example-times.txt``).
 
-The times are not written into the pages: two builds of the same sources must be
-byte-identical, and a time never is.
+Each notebook page also ends with the time its kernel ran (``notebooks.py``), like a
+sphinx-gallery example. That time is cached with the page's outputs, so builds from one
+cache give the same pages; a build that executes the notebooks again states its own time.
+Figures never carry a time: they stay byte-identical from build to build.
 """
 
 from __future__ import annotations

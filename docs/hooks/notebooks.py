@@ -21,7 +21,8 @@ mkdocs-jupyter renders each jupytext page (``docs/*.py``) by executing it. This 
 * drops nbconvert's MathJax and Mermaid scripts (KaTeX renders the math; Mermaid would
   come from a CDN);
 * writes the page as an ``.ipynb`` (no outputs, cell ids from the cell's index) next to
-  it, with a download link;
+  it, with a download link, and ends the page with how long its code ran in the build
+  that made its outputs (the time is cached with them);
 * executes each notebook once for every edition: a translated notebook page
   (``docs/zh/<name>.py``) has the English one's code cells, so it is rendered with the
   English run's outputs, and its headings get the English page's ids, in order.
@@ -76,6 +77,9 @@ CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
 CLASS_SELECTOR = re.compile(r"\.([A-Za-z_][\w-]*)")
 COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 PSEUDO_ARGUMENT = re.compile(r":[\w-]+\([^)]*\)")
+# The body of an innermost rule (no braces inside), and a var() reference in a value.
+RULE_BODY = re.compile(r"\{([^{}]*)\}")
+VAR_REFERENCE = re.compile(r"var\(\s*(--[\w-]+)")
 # A comma between selectors, not one inside :is(...) or :where(...).
 SELECTOR_COMMA = re.compile(r",(?![^(]*\))")
 
@@ -104,9 +108,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+def notebook_key(root: Path) -> str:
+    """The package's source key and this hook's own source: what a cached page depends on.
+
+    The rendering in ``render_notebooks`` (outputs, the execution time) is cached with the
+    page, so a change to this file must miss the old cache too.
+    """
+    digest = hashlib.sha256(source_key(root).encode())
+    digest.update((root / "docs" / "hooks" / "notebooks.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def cache_folder(base: Path, root: Path, edition: str) -> Path:
-    """An edition's folder of mkdocs-jupyter's cache, under the current source key."""
-    suffix = source_key(root) if edition == "en" else f"{edition}-{source_key(root)}"
+    """An edition's folder of mkdocs-jupyter's cache, under the current notebook key."""
+    suffix = notebook_key(root) if edition == "en" else f"{edition}-{notebook_key(root)}"
     return base.parent / f"{base.name}-{suffix}"
 
 
@@ -126,6 +141,13 @@ NB2HTML_OPTIONS = (
     "remove_tag_config", "highlight_extra_classes", "include_requirejs", "custom_mathjax_url",
 )  # fmt: skip
 DOWNLOAD = {"en": "Download this page as a notebook", "zh": "下载本页的 Jupyter 笔记本"}
+# The last line of a notebook page: how long its code ran in the build that made its outputs.
+RAN_FOR = {
+    "en": "The code on this page ran in {seconds} s when the site was built; every output "
+    "above comes from that run.",
+    "zh": "构建本站时，本页代码运行了 {seconds} 秒；上面的输出都来自那次运行。",
+}
+RAN_FOR_CLASS = "kl-execution-time"
 APPENDIX = {"en": "Appendix", "zh": "附录"}
 
 
@@ -168,7 +190,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Start executing every notebook page whose result is not in mkdocs-jupyter's cache.
 
     The English build starts them for every edition: one process per notebook executes it
-    and renders the English page and its translations, those not cached, from that run.
+    and renders the English page and its translations from that run. If any edition's page
+    is not cached, all are rendered again, so that every edition shows the same run.
     """
     plugin = config.plugins.get("mkdocs-jupyter")
     if plugin is None or not plugin.config["execute"] or editions.language(config) != "en":
@@ -177,14 +200,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     root = Path(config.config_file_path).parent
 
     english = Path(plugin.config["cache_dir"])
-    base = english.parent / english.name.removesuffix(f"-{source_key(root)}")
+    base = english.parent / english.name.removesuffix(f"-{notebook_key(root)}")
 
-    def cached(path: str, edition: str) -> bool:
+    def cache_file(path: str, edition: str) -> Path | None:
         if not plugin.config["cache"]:
-            return False
+            return None
         key = jupyter_plugin._compute_cache_key(path, plugin.config, True)
         folder = cache_folder(base, root, edition)
-        return bool(jupyter_plugin._get_cache_path(str(folder), key).exists())
+        return Path(jupyter_plugin._get_cache_path(str(folder), key))
+
+    def cached(path: str, edition: str) -> bool:
+        found = cache_file(path, edition)
+        return found is not None and found.exists()
 
     for file in files:
         # mkdocs-jupyter's wrapper loses a file's exclusion (the English build excludes
@@ -200,13 +227,17 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             for edition in editions.LANGUAGES
         }
         pages = {e: path for e, path in pages.items() if Path(path).is_file()}
-        for edition, path in pages.items():
-            if cached(path, edition):
+        if all(cached(path, edition) for edition, path in pages.items()):
+            for path in pages.values():
                 name = Path(path).relative_to(root / "docs").as_posix()
                 execution_report.record("notebook", name, None)
-        paths = [path for edition, path in pages.items() if not cached(path, edition)]
-        if not paths:
             continue
+        # Every edition from one run, even if some are cached: same outputs, same time.
+        # mkdocs-jupyter reads a cached page before rendering it: drop the stale ones.
+        for edition, path in pages.items():
+            if (stale := cache_file(path, edition)) is not None:
+                stale.unlink(missing_ok=True)
+        paths = list(pages.values())
         process = subprocess.Popen(
             [sys.executable, __file__, json.dumps(options), *paths],
             stdout=subprocess.PIPE,
@@ -232,11 +263,15 @@ def render_notebooks(paths: list[str], options: dict[str, Any]) -> list[str]:
     from nbconvert.preprocessors import ExecutePreprocessor
 
     executed = jupytext.read(paths[0])
+    started = time.perf_counter()
     ExecutePreprocessor(  # type: ignore[no-untyped-call]
         kernel_name=options["kernel_name"],
         allow_errors=options["allow_errors"],
         store_widget_state=True,
     ).preprocess(executed, {})
+    # A marker the page hook words in the page's language (on_post_page); it is part of the
+    # cached render, so a page always states the time of the run its outputs come from.
+    ran_for = f'<p class="{RAN_FOR_CLASS}" data-seconds="{time.perf_counter() - started:.1f}"></p>'
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
     pages = []
     with tempfile.TemporaryDirectory() as folder:
@@ -251,7 +286,8 @@ def render_notebooks(paths: list[str], options: dict[str, Any]) -> list[str]:
                 raise ValueError(f"{path}: {len(cells)} code cells, {paths[0]} has {len(code)}")
             target = Path(folder, f"{number}-{Path(path).stem}.ipynb")
             jupytext.write(notebook, target, fmt="ipynb")
-            pages.append(jupyter_convert.nb2html(str(target), **{**options, "execute": False}))
+            body = jupyter_convert.nb2html(str(target), **{**options, "execute": False})
+            pages.append(body + ran_for)
     return pages
 
 
@@ -377,6 +413,11 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
         button["download"] = ""
         button.string = DOWNLOAD[editions.language(config)]
         article.insert(0, button)
+    notebook_body = soup.select_one("div.jp-Notebook")
+    for ran_for in soup.select(f"p.{RAN_FOR_CLASS}"):
+        ran_for.string = RAN_FOR[editions.language(config)].format(seconds=ran_for["data-seconds"])
+        if notebook_body is not None:  # inside, to line up with the cells
+            notebook_body.append(ran_for.extract())
     output = str(soup)
     for match in CLASS_ATTRIBUTE.finditer(output):
         _classes.update(match.group(1).split())
@@ -500,7 +541,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     if "text" in _css:
         target = Path(config.site_dir) / "assets" / "jupyter.css"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(prune_css(COMMENT.sub("", _css["text"]), _classes), encoding="utf-8")
+        css = prune_css(COMMENT.sub("", _css["text"]), _classes)
+        target.write_text(prune_variables(css), encoding="utf-8")
 
 
 def prune_css(css: str, used: set[str]) -> str:
@@ -536,6 +578,67 @@ def prune_css(css: str, used: set[str]) -> str:
                 kept.append(f"{','.join(selectors)}{{{body}}}")
         i = end
     return "".join(kept)
+
+
+def prune_variables(css: str) -> str:
+    """Drop the custom properties (``--jp-...: value``) that nothing reads with ``var()``.
+
+    JupyterLab's stylesheet defines some 300 variables for its whole interface; the rules
+    a notebook page keeps read about 60 of them. A variable counts as read when a kept
+    declaration reads it, or a read variable's value does. Declarations are split at
+    semicolons outside parentheses and quotes, since values hold ``data:`` URIs.
+    """
+    rules = [
+        (match.start(1), match.end(1), declarations(match.group(1)))
+        for match in RULE_BODY.finditer(css)
+    ]
+    values: dict[str, list[str]] = {}
+    read: set[str] = set()
+    for _, _, found in rules:
+        for name, value in found:
+            if name.startswith("--"):
+                values.setdefault(name, []).append(value)
+            else:
+                read |= set(VAR_REFERENCE.findall(value))
+    pending = list(read)
+    while pending:
+        for value in values.get(pending.pop(), []):
+            new = set(VAR_REFERENCE.findall(value)) - read
+            read |= new
+            pending.extend(new)
+    pieces, i = [], 0
+    for start, end, found in rules:
+        kept = [
+            f"{name}:{value}" for name, value in found if not name.startswith("--") or name in read
+        ]
+        pieces += [css[i:start], ";".join(kept)]
+        i = end
+    pieces.append(css[i:])
+    return "".join(pieces)
+
+
+def declarations(body: str) -> list[tuple[str, str]]:
+    """A rule body's ``name: value`` pairs, split where no parenthesis or quote is open."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(body):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == ";" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    pairs = []
+    for part in parts:
+        name, colon, value = part.partition(":")
+        if colon:
+            pairs.append((name.strip(), value.strip()))
+        elif part.strip():
+            raise ValueError(f"jupyter.css: not a declaration: {part.strip()[:80]!r}")
+    return pairs
 
 
 if __name__ == "__main__":

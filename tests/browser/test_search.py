@@ -18,6 +18,8 @@ RESULTS_SHOWN = """() => {
     || /no matching|没有找到/i.test(meta ? meta.textContent : "");
 }"""
 
+INDEX = "/search/search_index.json"
+
 # The page path of each result, best first (a result's first link is its page).
 RESULT_PAGES = """() => [...document.querySelectorAll("li.md-search-result__item")]
   .map((item) => item.querySelector("a"))
@@ -58,6 +60,44 @@ def test_search_reverse_kl_lists_the_asymmetry_page_in_the_top_three(
     assert "/asymmetry/" in results[:3], (
         f"searching 'reverse KL' lists {results[:3] or 'nothing'} first, not /asymmetry/"
     )
+
+
+def test_the_index_waits_until_a_reader_opens_search(browser: Any, server: Server) -> None:
+    """A first visit does not download the search index; opening the search box does.
+
+    The script that holds it back is docs/overrides/partials/search_on_demand.html.
+    """
+    context = new_context(browser, server)
+    try:
+        page = context.new_page()
+        asked: list[str] = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto(server.url("/definition/"), wait_until="load")
+        page.wait_for_load_state("networkidle")
+        early = [url for url in asked if url.endswith(INDEX)]
+        assert not early, f"the first visit downloaded the search index: {early}"
+        with page.expect_response(lambda r: r.url.endswith(INDEX) and r.ok, timeout=10_000):
+            page.locator("input.md-search__input").click()
+    finally:
+        context.close()
+
+
+def test_a_page_opened_from_a_search_result_highlights_the_words(
+    browser: Any, server: Server
+) -> None:
+    """A result links to its page with ?h=...: the index loads at once and the words light up."""
+    context = new_context(browser, server)
+    try:
+        page = context.new_page()
+        page.goto(server.url("/definition/?h=entropy"), wait_until="load")
+        page.wait_for_selector("mark[data-md-highlight]", state="attached", timeout=10_000)
+        marked = page.evaluate(
+            "() => [...document.querySelectorAll('mark[data-md-highlight]')]"
+            ".map((m) => m.textContent.toLowerCase())"
+        )
+        assert "entropy" in marked, f"highlighted {marked[:5]}, not 'entropy'"
+    finally:
+        context.close()
 
 
 def test_the_index_holds_the_prose_not_the_code(site_dir: Path) -> None:
