@@ -22,7 +22,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-KATEX_FILES = ("katex.min.css",)
+STYLESHEET = "katex.min.css"  # served as assets/katex/katex.min.css, fonts beside it
 FONT_FACE = "@font-face{"
 
 
@@ -30,15 +30,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     """Add KaTeX's stylesheet and its woff2 fonts (which every current browser reads)."""
     root = Path(config.config_file_path).parent
     dist = root / "node_modules" / "katex" / "dist"
-    if not (dist / "katex.min.css").is_file():
+    if not (dist / STYLESHEET).is_file():
         raise PluginError(
             f"KaTeX is missing from {dist}: run `npm ci` in {root} (make serve/test do)."
         )
-    css = (dist / "katex.min.css").read_text(encoding="utf-8")
+    css = (dist / STYLESHEET).read_text(encoding="utf-8")
     files.append(
         File.generated(
             config,
-            "assets/katex/katex.min.css",
+            f"assets/katex/{STYLESHEET}",
             content=optional_fonts(css),
             inclusion=InclusionLevel.NOT_IN_NAV,
         )
